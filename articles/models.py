@@ -1,0 +1,440 @@
+"""Articles, their sections (categories), authors and tags."""
+
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.html import count_words, sanitize_body
+from media_assets.models import MediaAsset
+
+# URL words the site uses itself; a section slug may not take them because
+# sections live at /<slug>/.
+RESERVED_SLUGS = frozenset(
+    {
+        "a", "admin", "api", "archive", "author", "authors", "feeds", "feed", "healthz",
+        "media", "preview", "readyz", "robots.txt", "search", "section", "sitemap.xml",
+        "sitemaps", "static", "tag", "tags", "accounts",
+    }
+)  # fmt: skip
+
+LANGUAGES = [("en", "English"), ("ar", "Arabic"), ("fr", "French"), ("fa", "Persian")]
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+WORDS_PER_MINUTE = 230
+
+
+def validate_section_slug(value):
+    if value in RESERVED_SLUGS:
+        raise ValidationError(f"“{value}” is used by the site itself; choose another slug.")
+
+
+class Category(models.Model):
+    """A section (top level, shown in the navigation) or a sub-section."""
+
+    name = models.CharField("name", max_length=120)
+    slug = models.SlugField(
+        "slug", max_length=120, allow_unicode=True, validators=[validate_section_slug]
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="parent section",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="Leave empty for a top-level section shown in the navigation.",
+    )
+    description = models.TextField("description", blank=True)
+    position = models.PositiveSmallIntegerField(
+        "position", default=0, help_text="Order in the navigation; lower comes first."
+    )
+
+    class Meta:
+        verbose_name = "category"
+        verbose_name_plural = "categories"
+        ordering = ["position", "name"]
+        constraints = [
+            # Section pages are looked up by slug at /<slug>/.
+            models.UniqueConstraint(fields=["slug"], name="category_unique_slug"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="category_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+    def clean(self):
+        ancestor, seen = self.parent, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": "A section cannot be inside itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    @property
+    def path(self) -> str:
+        """Slash-separated slugs from the top-level section down to this one."""
+        parts, node = [], self
+        while node is not None:
+            parts.append(node.slug)
+            node = node.parent
+        return "/".join(reversed(parts))
+
+    def descendant_ids(self) -> list[int]:
+        """This category's id and those of every category below it.
+
+        One query per level; the tree is shallow (sections and sub-sections).
+        """
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(
+                Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            frontier = [pk for pk in frontier if pk not in ids]
+            ids.extend(frontier)
+        return ids
+
+
+class Author(models.Model):
+    name = models.CharField("name", max_length=200)
+    slug = models.SlugField("slug", max_length=200, allow_unicode=True)
+    bio = models.TextField("biography", blank=True)
+    photo = models.ForeignKey(
+        MediaAsset,
+        verbose_name="photo",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_photos",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="user account",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+    )
+
+    class Meta:
+        verbose_name = "author"
+        verbose_name_plural = "authors"
+        ordering = ["name"]
+        constraints = [
+            # Author pages are looked up by slug at /author/<slug>/.
+            models.UniqueConstraint(fields=["slug"], name="author_unique_slug"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField("name", max_length=120)
+    slug = models.SlugField("slug", max_length=120, allow_unicode=True)
+
+    class Meta:
+        verbose_name = "tag"
+        verbose_name_plural = "tags"
+        ordering = ["name"]
+        constraints = [
+            # Tag pages are looked up by slug at /tag/<slug>/.
+            models.UniqueConstraint(fields=["slug"], name="tag_unique_slug"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def public(self):
+        """Articles readers may see: published, ``publish_at`` reached and not
+        expired. Every public path (pages, API, feeds, sitemaps, search,
+        counts) goes through this one method, evaluated at query time so that
+        scheduling needs no cron."""
+        now = timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            status=Article.Status.PUBLISHED,
+            publish_at__lte=now,
+        )
+
+    def for_listing(self):
+        """What a list of teasers shows: section, lead photo and the ordered
+        authors, in a fixed number of queries whatever the page size."""
+        return self.select_related("section", "lead_media").prefetch_related(
+            Prefetch(
+                "article_authors",
+                queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
+            )
+        )
+
+    def for_detail(self):
+        """What the article page shows: the listing's data plus the section's
+        parent, tags, categories and the lead photo's renditions."""
+        return (
+            self.for_listing()
+            .select_related("section__parent")
+            .prefetch_related(
+                "tags",
+                "categories",
+                Prefetch("lead_media__renditions"),
+            )
+        )
+
+    def in_sections(self, category: Category):
+        """Articles whose primary section is ``category`` or one below it."""
+        return self.filter(section_id__in=category.descendant_ids())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    headline = models.CharField("headline", max_length=300)
+    slug = models.SlugField(
+        "slug",
+        max_length=200,
+        allow_unicode=True,
+        help_text="The last part of the address; changing it keeps the old address working.",
+    )
+    dek = models.TextField("dek", blank=True, help_text="The standfirst under the headline.")
+    body = models.TextField("body", blank=True)
+    byline = models.CharField(
+        "byline",
+        max_length=300,
+        blank=True,
+        help_text="As printed. Leave empty to use the authors' names.",
+    )
+    authors = models.ManyToManyField(
+        Author, verbose_name="authors", through="ArticleAuthor", related_name="articles", blank=True
+    )
+    section = models.ForeignKey(
+        Category,
+        verbose_name="section",
+        on_delete=models.PROTECT,
+        related_name="section_articles",
+        help_text="The primary section; it decides the address and the navigation.",
+    )
+    categories = models.ManyToManyField(
+        Category, verbose_name="further categories", related_name="articles", blank=True
+    )
+    tags = models.ManyToManyField(Tag, verbose_name="tags", related_name="articles", blank=True)
+    language = models.CharField("language", max_length=8, choices=LANGUAGES, default="en")
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name="translation of",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+    )
+    lead_media = models.ForeignKey(
+        MediaAsset,
+        verbose_name="lead photo",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_articles",
+    )
+    lead_caption = models.TextField(
+        "lead caption override",
+        blank=True,
+        help_text="Replaces the photo's own caption on this article only.",
+    )
+
+    status = models.CharField(
+        "status", max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        help_text="Publication time; a future time schedules the article.",
+    )
+    expires_at = models.DateTimeField(
+        "expires at", null=True, blank=True, help_text="Taken off the site at this time."
+    )
+    first_published_at = models.DateTimeField("first published at", null=True, blank=True)
+    created_at = models.DateTimeField("created at", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("updated at", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="created by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="updated by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    legacy_source = models.CharField(
+        "legacy source",
+        max_length=200,
+        blank=True,
+        help_text="The old system the article came from (e.g. a WordPress site URL).",
+    )
+    legacy_id = models.CharField("legacy ID", max_length=64, blank=True)
+    legacy_url = models.CharField("legacy URL", max_length=500, blank=True)
+    seo_title = models.CharField("SEO title", max_length=200, blank=True)
+    seo_description = models.CharField("SEO description", max_length=300, blank=True)
+    version = models.PositiveIntegerField(
+        "version", default=1, editable=False, help_text="Raised on every save; guards edits."
+    )
+    word_count = models.PositiveIntegerField("word count", default=0, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "article"
+        verbose_name_plural = "articles"
+        ordering = ["-publish_at", "-id"]
+        permissions = [("publish_article", "Can publish, schedule and withdraw articles")]
+        constraints = [
+            # public() needs a publication time on every published article.
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="article_published_has_publish_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(publish_at__isnull=True)
+                | Q(expires_at__gt=models.F("publish_at")),
+                name="article_expires_after_publish",
+            ),
+            # Imports find an article again by (source, old ID): a second run
+            # updates instead of duplicating, and two archives can coexist.
+            models.UniqueConstraint(
+                fields=["legacy_source", "legacy_id"],
+                condition=~Q(legacy_id=""),
+                name="article_unique_legacy_id",
+            ),
+        ]
+        indexes = [
+            # Home page, feeds, sitemaps, archives and the API: public() ordered by date.
+            models.Index(fields=["status", "-publish_at", "-id"], name="article_status_pub_idx"),
+            # Section pages: one section (or its sub-sections) ordered by date.
+            models.Index(
+                fields=["section", "status", "-publish_at", "-id"], name="article_section_pub_idx"
+            ),
+            # API filter ?slug= and redirects by old slug.
+            models.Index(fields=["slug"], name="article_slug_idx"),
+            # API filter ?legacy_id= without a source.
+            models.Index(fields=["legacy_id"], name="article_legacy_id_idx"),
+            # Admin changelist sorted by last change.
+            models.Index(fields=["-updated_at"], name="article_updated_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        # Only the article's own derived fields are set here; rules that span
+        # rows (publishing, revisions, redirects) live in services.py.
+        if not self.slug:
+            self.slug = slugify(self.headline, allow_unicode=True)[:200] or "article"
+        self.body = sanitize_body(self.body)
+        if self.status == self.Status.PUBLISHED:
+            # public() needs a publication time; first publication is kept.
+            if self.publish_at is None:
+                self.publish_at = timezone.now()
+            if self.first_published_at is None:
+                self.first_published_at = self.publish_at
+        self.word_count = count_words(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(
+            "articles:article",
+            kwargs={"section": self.section.slug, "pk": self.pk, "slug": self.slug},
+        )
+
+    def get_short_url(self):
+        return reverse("articles:short", kwargs={"pk": self.pk})
+
+    @property
+    def is_public(self) -> bool:
+        now = timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= now
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    @property
+    def text_direction(self) -> str:
+        return "rtl" if self.language in RTL_LANGUAGES else "ltr"
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes, rounded up; at least one."""
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def ordered_authors(self) -> list[Author]:
+        """Authors in byline order, from the prefetch of for_listing()."""
+        return [link.author for link in self.article_authors.all()]
+
+    @property
+    def display_byline(self) -> str:
+        if self.byline:
+            return self.byline
+        names = [author.name for author in self.ordered_authors]
+        if len(names) > 1:
+            return ", ".join(names[:-1]) + " and " + names[-1]
+        return names[0] if names else ""
+
+    @property
+    def effective_lead_caption(self) -> str:
+        if self.lead_caption:
+            return self.lead_caption
+        return self.lead_media.caption if self.lead_media else ""
+
+
+class ArticleAuthor(models.Model):
+    """An author on an article, in byline order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_authors")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="article_links")
+    position = models.PositiveSmallIntegerField("position", default=0)
+
+    class Meta:
+        verbose_name = "article author"
+        verbose_name_plural = "article authors"
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="article_author_unique"),
+        ]
+        indexes = [
+            # Author pages: the articles of one author.
+            models.Index(fields=["author", "article"], name="article_author_by_author_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article_id}"

@@ -1,0 +1,74 @@
+"""Factory helpers: ``make_article(**overrides)`` and friends."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from articles.html import strip_tags
+from articles.models import Article, ArticleAuthor, Author, Category, Tag
+
+_seq = itertools.count(1)
+
+
+def make_category(**overrides) -> Category:
+    n = next(_seq)
+    fields = {"name": f"Section {n}", "slug": f"section-{n}"}
+    fields.update(overrides)
+    return Category.objects.create(**fields)
+
+
+def make_author(**overrides) -> Author:
+    n = next(_seq)
+    fields = {"name": f"Author {n}", "slug": f"author-{n}"}
+    fields.update(overrides)
+    return Author.objects.create(**fields)
+
+
+def make_tag(**overrides) -> Tag:
+    n = next(_seq)
+    fields = {"name": f"Tag {n}", "slug": f"tag-{n}"}
+    fields.update(overrides)
+    return Tag.objects.create(**fields)
+
+
+def make_article(*, authors=(), tags=(), categories=(), **overrides) -> Article:
+    """A published, public article unless the overrides say otherwise."""
+    n = next(_seq)
+    fields = {
+        "headline": f"Headline number {n}",
+        "body": f"<p>Body of article {n}.</p>",
+        "status": Article.Status.PUBLISHED,
+        "publish_at": timezone.now() - datetime.timedelta(hours=n),
+    }
+    fields.update(overrides)
+    if "section" not in fields:
+        fields["section"] = make_category()
+    article = Article.objects.create(**fields)
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author=author, position=i)
+        for i, author in enumerate(authors)
+    )
+    article.tags.set(tags)
+    article.categories.set(categories)
+    return article
+
+
+def hidden_variants(section: Category) -> dict[str, Article]:
+    """One article for every way of not being public."""
+    now = timezone.now()
+    hour = datetime.timedelta(hours=1)
+    return {
+        "draft": make_article(section=section, status=Article.Status.DRAFT, publish_at=None),
+        "review": make_article(section=section, status=Article.Status.REVIEW, publish_at=None),
+        "withdrawn": make_article(section=section, status=Article.Status.WITHDRAWN),
+        "scheduled": make_article(section=section, publish_at=now + hour),
+        "expired": make_article(
+            section=section, publish_at=now - 2 * hour, expires_at=now - hour
+        ),
+    }
+
+
+def visible_text(html: str) -> str:
+    """A page as a reader sees it: tags removed, entities decoded."""
+    return strip_tags(html)

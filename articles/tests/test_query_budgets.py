@@ -1,0 +1,61 @@
+"""Query budgets (DESIGN.md §7), measured with enough related rows that an
+N+1 would show."""
+
+import pytest
+
+from articles.tests.factories import make_article, make_author, make_category, make_tag
+from media_assets.tests.factories import make_media
+
+pytestmark = pytest.mark.django_db
+
+
+def _rich_articles(section, count, *, per_article=6):
+    authors = [make_author() for _ in range(per_article)]
+    tags = [make_tag() for _ in range(per_article)]
+    categories = [make_category(parent=section) for _ in range(per_article)]
+    return [
+        make_article(
+            section=section,
+            lead_media=make_media(with_file=True),
+            authors=authors,
+            tags=tags,
+            categories=categories,
+        )
+        for _ in range(count)
+    ]
+
+
+def test_article_page_query_budget(client, django_assert_max_num_queries):
+    parent = make_category()
+    section = make_category(parent=parent)
+    article = _rich_articles(section, 1, per_article=12)[0]
+    # 1 article + section + parent + lead photo (joined), 2 authors, 3 tags,
+    # 4 categories, 5 lead renditions, 6 navigation.
+    with django_assert_max_num_queries(8):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 25])
+def test_section_page_query_budget_does_not_grow(client, django_assert_max_num_queries, count):
+    section = make_category()
+    child = make_category(parent=section)
+    _rich_articles(section, count // 2)
+    _rich_articles(child, count - count // 2)
+    # 1 section (+parent), 2 children, 3 descendant ids (per tree level: 2-3),
+    # 4 page of articles (+section, lead photo), 5 authors, 6 navigation.
+    with django_assert_max_num_queries(10):
+        response = client.get(section.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["page"].items) == min(count, 20)
+
+
+def test_home_page_query_budget(client, django_assert_max_num_queries):
+    sections = [make_category() for _ in range(3)]
+    for section in sections:
+        _rich_articles(section, 6, per_article=3)
+    # 1 categories, 2-3 lead story (+authors), 2 per section (articles,
+    # authors), 1 navigation: grows with sections, never with articles.
+    with django_assert_max_num_queries(3 + 2 * len(sections) + 1):
+        response = client.get("/")
+    assert response.status_code == 200
