@@ -10,7 +10,8 @@ from media_assets.models import MediaAsset
 
 pytestmark = pytest.mark.django_db
 
-SEED_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_dd55aa0d2e07bab0.txt"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SEED_FILE = SHARED / "seed" / "000_dd55aa0d2e07bab0.txt"
 
 
 def _counts():

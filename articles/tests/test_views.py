@@ -47,7 +47,8 @@ def test_article_page_shows_headline_byline_photo_and_body(client):
     assert "REUTERS/Yuri Maltsev" in html
     assert "<p>First paragraph.</p><p>Second paragraph.</p>" in html
     assert 'href="/opinion/"' in html  # section link and navigation
-    assert f'<link rel="canonical" href="http://127.0.0.1:8000{article.get_absolute_url()}">' in html
+    canonical = f"http://127.0.0.1:8000{article.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{canonical}">' in html
 
 
 def test_lead_caption_override_wins_on_that_article_only(client):
