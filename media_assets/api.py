@@ -1,0 +1,229 @@
+"""The media API: photos looked up by Media ID (DESIGN.md §5).
+
+Readers see only photos whose rights have not expired; the photo desk (the
+model permissions of the admin) sees and manages everything.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import permissions, status, viewsets
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from media_assets import services, usage
+from media_assets.filters import MediaFilter
+from media_assets.models import MediaAsset
+from media_assets.serializers import (
+    MediaSerializer,
+    MediaUploadSerializer,
+    MediaWriteSerializer,
+    check_query_params,
+)
+
+MEDIA_ORDERINGS = {
+    "-created_at": ("-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "-media_id": ("-media_id",),
+    "media_id": ("media_id",),
+}
+SHAPE_PARAMETERS = [
+    OpenApiParameter(
+        "fields",
+        OpenApiTypes.STR,
+        description="Comma-separated names of the fields to return.",
+    ),
+]
+ERRORS = {
+    400: OpenApiResponse(description="Bad parameter or body."),
+    401: OpenApiResponse(description="Bad credentials."),
+    403: OpenApiResponse(description="Not allowed for this user."),
+    404: OpenApiResponse(description="No such photo, or not visible to this user."),
+    429: OpenApiResponse(description="Too many requests."),
+}
+NOT_MODIFIED = {
+    304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since).")
+}
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+def can_manage_media(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("media_assets.view_mediaasset"))
+
+
+def attach_usage_counts(assets, *, public_only: bool):
+    """Set ``usage_count`` on each asset from the usage registry
+    (``media_assets.usage``): a fixed number of queries per page, whatever
+    its size. For readers, uses by objects that are not public (a draft
+    article: ``is_public`` false) are not counted, so no draft shows through."""
+    uses = usage.find_uses_of(assets)
+    for asset in assets:
+        found = uses.get(asset.pk, [])
+        if public_only:
+            found = [use for use in found if getattr(use.obj, "is_public", True)]
+        asset.usage_count = len(found)
+    return assets
+
+
+class MediaPermission(permissions.BasePermission):
+    """Reading is open (the queryset decides what is visible); writing needs
+    the admin's model permission for the method, on every method."""
+
+    perms = {"POST": "add", "PATCH": "change", "PUT": "change", "DELETE": "delete"}
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not (request.user and request.user.is_authenticated):
+            return False
+        action = self.perms.get(request.method)
+        return bool(action and request.user.has_perm(f"media_assets.{action}_mediaasset"))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=SHAPE_PARAMETERS, responses={200: MediaSerializer(many=True), **ERRORS}
+    ),
+    retrieve=extend_schema(
+        parameters=SHAPE_PARAMETERS, responses={200: MediaSerializer, **NOT_MODIFIED, **ERRORS}
+    ),
+    create=extend_schema(
+        request={"multipart/form-data": MediaUploadSerializer},
+        responses={
+            201: MediaSerializer,
+            409: OpenApiResponse(description="The same file exists; `media_id` names it."),
+            413: OpenApiResponse(description="Body too large."),
+            **ERRORS,
+        },
+    ),
+    partial_update=extend_schema(
+        request=MediaWriteSerializer, responses={200: MediaSerializer, **ERRORS}
+    ),
+    destroy=extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="The photo is in use."),
+            **ERRORS,
+        }
+    ),
+)
+class MediaViewSet(viewsets.ModelViewSet):
+    """Photos, looked up by Media ID."""
+
+    lookup_field = "media_id"
+    lookup_value_regex = r"[0-9]{1,18}"
+    filterset_class = MediaFilter
+    permission_classes = [MediaPermission]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            check_query_params(self, request)
+
+    def get_queryset(self):
+        user = self.request.user
+        if can_manage_media(user):
+            queryset = MediaAsset.objects.all()
+        else:
+            queryset = MediaAsset.objects.public()
+        return queryset.prefetch_renditions()
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        attach_usage_counts(page, public_only=not can_manage_media(request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        asset = self.get_object()
+        attach_usage_counts([asset], public_only=not can_manage_media(request.user))
+        return Response(self.get_serializer(asset).data)
+
+    def get_cursor_ordering(self, request):
+        return MEDIA_ORDERINGS.get(
+            request.query_params.get("ordering"), MEDIA_ORDERINGS["-created_at"]
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return MediaUploadSerializer
+        if self.action == "partial_update":
+            return MediaWriteSerializer
+        return MediaSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        if self.get_serializer_class() is MediaSerializer and "only" not in kwargs:
+            kwargs["only"] = self.requested_fields()
+        return super().get_serializer(*args, **kwargs)
+
+    def requested_fields(self):
+        raw = self.request.query_params.get("fields")
+        if raw is None:
+            return None
+        names = {name.strip() for name in raw.split(",") if name.strip()}
+        unknown = names - set(MediaSerializer.Meta.fields)
+        if unknown or not names:
+            raise ValidationError(
+                {"fields": [f"Unknown field(s): {', '.join(sorted(unknown)) or '(none given)'}."]}
+            )
+        return names
+
+    def get_object(self):
+        raw = self.kwargs.get(self.lookup_field, "")
+        if not raw.isdigit() or int(raw) > 2**63 - 1:
+            raise Http404
+        return super().get_object()
+
+    def _read(self, asset, status_code=status.HTTP_200_OK):
+        asset = MediaAsset.objects.prefetch_renditions().get(pk=asset.pk)
+        attach_usage_counts([asset], public_only=False)
+        return Response(
+            MediaSerializer(asset, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = MediaUploadSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        upload = fields.pop("file")
+        try:
+            asset = services.media_create(file=upload, uploaded_by=request.user, **fields)
+        except services.DuplicateMedia as duplicate:
+            return Response(
+                {
+                    "detail": "This file has already been uploaded.",
+                    "media_id": duplicate.existing.media_id,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except DjangoValidationError as error:
+            if hasattr(error, "error_dict"):
+                raise ValidationError(error.message_dict) from None
+            raise ValidationError({"file": list(error.messages)}) from None
+        return self._read(asset, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        asset = self.get_object()
+        serializer = MediaWriteSerializer(asset, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        asset = services.media_update(asset=asset, **serializer.validated_data)
+        return self._read(asset)
+
+    def destroy(self, request, *args, **kwargs):
+        asset = self.get_object()
+        try:
+            services.media_delete(asset=asset)
+        except services.MediaInUse as in_use:
+            raise Conflict(str(in_use)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
