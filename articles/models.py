@@ -201,6 +201,24 @@ class ArticleQuerySet(models.QuerySet):
         """Articles whose primary section is ``category`` or one below it."""
         return self.filter(section_id__in=category.descendant_ids())
 
+    def for_api(self):
+        """What the API shows with every relation expanded, in a constant
+        number of queries: the row with section (and its parents) and lead
+        photo, then authors with their photos, those photos' renditions, tags,
+        categories (with parents) and the lead photo's renditions."""
+        return self.select_related("section__parent__parent", "lead_media").prefetch_related(
+            Prefetch(
+                "article_authors",
+                queryset=ArticleAuthor.objects.select_related("author__photo").order_by(
+                    "position"
+                ),
+            ),
+            "article_authors__author__photo__renditions",
+            "tags",
+            Prefetch("categories", queryset=Category.objects.select_related("parent__parent")),
+            "lead_media__renditions",
+        )
+
 
 class Article(models.Model):
     class Status(models.TextChoices):

@@ -210,3 +210,48 @@ def article_withdraw(*, article: Article, user) -> Article:
     """Take a published article off the site."""
     _require(can_publish(user), "You do not have permission to withdraw articles.")
     return _transition(article, user, allowed_from={Status.PUBLISHED}, to=Status.WITHDRAWN)
+
+
+# --- deletion and taxonomy (the API's DELETE and category/author/tag writes) ------
+
+
+@transaction.atomic
+def article_delete(*, article: Article, user) -> None:
+    """Delete ``article``: needs the delete permission and the right to edit
+    it (so a writer may delete only their own drafts)."""
+    _require(
+        user.has_perm("articles.delete_article") and can_edit(user, article),
+        "You may not delete this article.",
+    )
+    article.delete()
+
+
+def _taxonomy_perm(model, action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+@transaction.atomic
+def taxonomy_save(*, instance, user, **fields):
+    """Create (no pk yet) or change a Category, Author or Tag with the admin's
+    add/change permission; the model's own validation applies."""
+    action = "change" if instance.pk else "add"
+    _require(
+        user.has_perm(_taxonomy_perm(type(instance), action)),
+        f"You may not {action} {type(instance)._meta.verbose_name_plural}.",
+    )
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def taxonomy_delete(*, instance, user) -> None:
+    """Delete a Category, Author or Tag with the admin's delete permission.
+    One still used as a section or byline raises ProtectedError."""
+    _require(
+        user.has_perm(_taxonomy_perm(type(instance), "delete")),
+        f"You may not delete {type(instance)._meta.verbose_name_plural}.",
+    )
+    instance.delete()

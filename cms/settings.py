@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ETag, Last-Modified, 304 and Cache-Control for /api/ (cms.http).
+    "cms.http.ApiConditionalGetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -151,10 +153,35 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated write then gets 401 with
+        # WWW-Authenticate rather than 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # JSON only: no browsable HTML API, and ?format= is not special.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "cms.http.CappedJSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_PAGINATION_CLASS": "cms.http.CursorPagination",
+    "EXCEPTION_HANDLER": "cms.http.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cms.http.AnonRateThrottle",
+        "cms.http.UserRateThrottle",
     ],
 }
+# Rates as DRF writes them ("120/minute"); read on every request by cms.http.
+API_THROTTLE_RATES = {
+    "anon": env_str("API_THROTTLE_ANON", "120/minute"),
+    "user": env_str("API_THROTTLE_USER", "600/minute"),
+}
+# Browsers and CDNs may keep anonymous API responses this long (seconds).
+API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60, minimum=0)
+# How long the time a representation was first served is remembered.
+API_LAST_MODIFIED_TTL = 7 * 24 * 3600
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsroom CMS API",
     "DESCRIPTION": "Articles, sections, authors, tags and photos of the newsroom archive.",
@@ -163,6 +190,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components, and no read-only property
+    # marked required: ``fields=`` may leave any of them out.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
 }
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -8,6 +8,7 @@ admin.site.index_title = "Newsroom"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("cms.api")),
 ]
 
 if settings.DEBUG:
