@@ -5,3 +5,8 @@ class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Articles"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from articles import media_usage
+
+        media_usage.register()

@@ -1,0 +1,160 @@
+"""Where a media asset is used, found without knowing who uses it.
+
+Two sources, combined:
+
+- **Reverse relations**, discovered: every ForeignKey or OneToOneField from any
+  installed model to ``MediaAsset`` (a lead photo, an author photo) counts,
+  with no registration. ``Rendition`` is the asset's own and is skipped.
+- **Finders**, registered by other apps in their ``AppConfig.ready()`` for uses
+  that are not a relation, such as figures in an article body::
+
+      from media_assets.usage import register_usage
+      register_usage(Article, find_body_figures, "body figure")
+
+  A finder is ``finder(media_ids: Collection[int] | None) -> Iterable[(media_id,
+  obj)]``; ``None`` means "every Media ID referenced anywhere" (used by the
+  admin's *unused* filter). ``register_usage(model, "field_name", label)``
+  gives a relation a nicer label than the discovered one.
+
+``media_assets`` never imports the apps that use it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.urls import NoReverseMatch, reverse
+
+from media_assets.models import MediaAsset, Rendition
+
+Finder = Callable[[Collection[int] | None], Iterable[tuple[int, models.Model]]]
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place that uses an asset: ``label`` ("lead photo"), the object, and
+    links to its admin page and its public page where they exist."""
+
+    label: str
+    obj: models.Model = field(compare=False)
+    admin_url: str = ""
+    public_url: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.obj}"
+
+
+@dataclass(frozen=True)
+class _Registration:
+    model: type[models.Model]
+    label: str
+    field_name: str = ""
+    finder: Finder | None = None
+
+
+_registry: list[_Registration] = []
+
+
+def register_usage(model: type[models.Model], field_or_finder: str | Finder, label: str) -> None:
+    """Tell media_assets that ``model`` uses assets, through the relation
+    ``field_or_finder`` (a field name) or a finder function (see the module
+    docstring). Registering the same thing twice is harmless."""
+    if isinstance(field_or_finder, str):
+        registration = _Registration(model, label, field_name=field_or_finder)
+    else:
+        registration = _Registration(model, label, finder=field_or_finder)
+    if registration not in _registry:
+        _registry.append(registration)
+
+
+def unregister_usage(model: type[models.Model], label: str) -> None:
+    """Forget registrations of ``model`` with ``label`` (tests use this)."""
+    _registry[:] = [r for r in _registry if not (r.model is model and r.label == label)]
+
+
+def relations() -> list[tuple[type[models.Model], str, str]]:
+    """``(model, field_name, label)`` for every relation to ``MediaAsset``:
+    registered labels first, then discovered ones."""
+    labelled = {(r.model, r.field_name): r.label for r in _registry if r.field_name}
+    found = []
+    for rel in MediaAsset._meta.related_objects:
+        if rel.related_model is Rendition or not (rel.many_to_one or rel.one_to_one):
+            continue
+        model, name = rel.related_model, rel.field.name
+        label = labelled.get((model, name)) or (
+            f"{model._meta.verbose_name} ({rel.field.verbose_name})"
+        )
+        found.append((model, name, str(label)))
+    return found
+
+
+def finders() -> list[_Registration]:
+    return [r for r in _registry if r.finder is not None]
+
+
+def find_uses(asset: MediaAsset) -> list[Use]:
+    """Every use of ``asset``: one query per relation and per finder."""
+    return find_uses_of([asset]).get(asset.pk, [])
+
+
+def find_uses_of(assets: Sequence[MediaAsset]) -> dict[int, list[Use]]:
+    """Uses of several assets at once, keyed by asset pk. The cost depends on
+    the number of relations and finders, not on the number of assets."""
+    by_pk = {asset.pk: asset for asset in assets}
+    by_media_id = {asset.media_id: asset for asset in assets if asset.media_id is not None}
+    result: dict[int, list[Use]] = defaultdict(list)
+    if not by_pk:
+        return {}
+    for model, name, label in relations():
+        attname = model._meta.get_field(name).attname
+        for obj in model._default_manager.filter(**{f"{name}__in": list(by_pk)}):
+            result[getattr(obj, attname)].append(_use(label, obj))
+    for registration in finders():
+        for media_id, obj in registration.finder(list(by_media_id)):
+            asset = by_media_id.get(media_id)
+            if asset is not None:
+                result[asset.pk].append(_use(registration.label, obj))
+    return dict(result)
+
+
+def usage_counts(assets: Sequence[MediaAsset]) -> dict[int, int]:
+    """How many uses each asset has (pk -> count), for listings."""
+    uses = find_uses_of(assets)
+    return {asset.pk: len(uses.get(asset.pk, [])) for asset in assets}
+
+
+def filter_unused(queryset: models.QuerySet) -> models.QuerySet:
+    """The assets of ``queryset`` that nothing uses. Relations are checked in
+    SQL (NOT EXISTS); finders are asked once for every Media ID they know."""
+    for model, name, _label in relations():
+        queryset = queryset.filter(~Exists(model._default_manager.filter(**{name: OuterRef("pk")})))
+    referenced: set[int] = set()
+    for registration in finders():
+        referenced.update(media_id for media_id, _obj in registration.finder(None))
+    if referenced:
+        queryset = queryset.exclude(media_id__in=referenced)
+    return queryset
+
+
+def filter_used(queryset: models.QuerySet) -> models.QuerySet:
+    """The complement of ``filter_unused`` within ``queryset``."""
+    return queryset.exclude(pk__in=filter_unused(queryset).values("pk"))
+
+
+def _use(label: str, obj: models.Model) -> Use:
+    opts = obj._meta
+    try:
+        admin_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        admin_url = ""
+    public_url = ""
+    if hasattr(obj, "get_absolute_url"):
+        try:
+            public_url = obj.get_absolute_url()
+        except Exception:  # a half-filled object must not break the asset page
+            public_url = ""
+    return Use(label=label, obj=obj, admin_url=admin_url, public_url=public_url)
