@@ -7,6 +7,10 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from articles import search
+
+        search.connect_signals()
+
         from articles import media_usage
 
         media_usage.register()

@@ -3,6 +3,7 @@
 import math
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -218,6 +219,14 @@ class ArticleQuerySet(models.QuerySet):
             Prefetch("categories", queryset=Category.objects.select_related("parent__parent")),
             "lead_media__renditions",
         )
+
+    def search(self, query: str):
+        """Articles matching the full-text ``query`` (websearch syntax), with a
+        ``search_score`` annotation, best first. Chain it after ``public()``
+        on public paths; see ``articles.search`` for the index and syntax."""
+        from articles.search import filter_queryset
+
+        return filter_queryset(self, query)
 
 
 class Article(models.Model):
@@ -456,3 +465,28 @@ class ArticleAuthor(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article_id}"
+
+
+class SearchDocument(models.Model):
+    """An article's full-text index entry on PostgreSQL, kept by
+    ``articles.search`` (on every save, and by ``reindex_articles`` for bulk
+    writes): a weighted ``tsvector`` of headline (A), dek (B), body (C) and
+    lead caption, credit, photographer, byline, authors and tags (D).
+
+    On SQLite the table exists but stays empty: the index there is the FTS5
+    table ``articles_search_fts`` made by the same migration. It is a table
+    of its own, not an Article column, so that listings never load it."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    vector = SearchVectorField("search vector", null=True)
+
+    class Meta:
+        verbose_name = "search document"
+        verbose_name_plural = "search documents"
+        # The GIN index on ``vector`` (search_articles(): vector @@ tsquery) is
+        # made by migration 0004 on PostgreSQL only; SQLite cannot build one.
+
+    def __str__(self):
+        return f"search document of {self.article_id}"

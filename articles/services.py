@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor, Author
+from articles.search import reindex_articles
 
 Status = Article.Status
 
@@ -75,6 +76,8 @@ def _set_authors(article: Article, authors: Iterable[Author]) -> None:
         ArticleAuthor(article=article, author=author, position=position)
         for position, author in enumerate(authors)
     )
+    # bulk_create sends no signals: the search index (author names) is told here.
+    reindex_articles([article.pk])
 
 
 def _apply_relations(article, *, authors=None, tags=None, categories=None) -> None:

@@ -1,0 +1,610 @@
+"""Full-text search of public articles: the one search module.
+
+``search_articles(query, ...)`` serves the search page and the API's ``q``
+(through ``Article.objects.public().search(q)``). It ranks by relevance and
+recency, highlights a snippet, counts facets by section and year and combines
+with filters (language, section with its sub-sections, year, tag).
+
+The index lives where the database does it best:
+
+- **PostgreSQL**: ``SearchDocument.vector``, a stored ``tsvector`` with a GIN
+  index, weighted A headline, B dek, C body, D lead caption/credit/
+  photographer, byline, authors and tags. Each article is indexed with its
+  language's configuration (``english`` stems for ``en``, ``simple`` for
+  Arabic and others), and queries go through ``websearch_to_tsquery``.
+- **SQLite**: the FTS5 table ``articles_search_fts`` (porter + unicode61,
+  diacritics folded), with ``bm25`` weighted like the columns above. The same
+  websearch syntax is parsed here and written as a quoted FTS5 expression:
+  user text never reaches ``MATCH`` raw.
+
+Both are kept current on every save path: signals (connected in
+``ArticlesConfig.ready``) reindex an article when it, its tags, authors or its
+lead photo change, inside the same transaction. Bulk writes that skip signals
+(``bulk_create``, ``QuerySet.update``, importers) call ``reindex_articles(ids)``
+themselves; ``manage.py rebuild_search_index`` rebuilds everything.
+
+Hostile input is bounded before parsing (``MAX_QUERY_LENGTH`` characters,
+``MAX_TERMS`` terms), so a 60 000-character query costs no more than a short one.
+"""
+
+import html
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, F, FloatField, Func, Value
+from django.db.models.functions import ExtractYear
+
+from articles.html import strip_tags
+
+MAX_QUERY_LENGTH = 256
+MAX_TERMS = 16
+PAGE_SIZE = 20
+MAX_PAGE = 50  # relevance order is not keyset-paginable; nobody reads past page 50
+REINDEX_CHUNK = 2000
+FTS_TABLE = "articles_search_fts"
+# PostgreSQL text search configuration per article language; anything else
+# (Arabic, Persian, ...) is indexed with "simple": lower-cased, no stemming.
+PG_CONFIGS = {"en": "english", "fr": "french"}
+PG_DEFAULT_CONFIG = "simple"
+# bm25 column weights on SQLite, in FTS column order (A, B, C, D above).
+FTS_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
+# Snippet markers: control characters never found in indexed text, swapped
+# for <mark> after the text has been escaped.
+_START, _STOP = "\x02", "\x03"
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+# --- parsing the websearch syntax ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query as clauses that must all match; each clause is a list of
+    alternatives (``OR``), each alternative a phrase (a tuple of words).
+    ``excluded`` phrases must not match."""
+
+    clauses: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    excluded: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self):
+        return bool(self.clauses)
+
+    @property
+    def words(self) -> list[str]:
+        return [w for clause in self.clauses for phrase in clause for w in phrase]
+
+    def any_word(self) -> "ParsedQuery":
+        """The same words, any of which may match (the fallback when every
+        word together finds nothing, e.g. one of them is misspelt)."""
+        alternatives = tuple(dict.fromkeys((w,) for w in self.words))
+        return ParsedQuery(clauses=(alternatives,), excluded=self.excluded)
+
+    def as_websearch(self) -> str:
+        """Written back as clean websearch_to_tsquery input."""
+
+        def phrase(words):
+            return f'"{" ".join(words)}"' if len(words) > 1 else words[0]
+
+        parts = [" or ".join(phrase(p) for p in clause) for clause in self.clauses]
+        parts += [f"-{phrase(p)}" for p in self.excluded]
+        # "or" lower-cased inside a clause would be a word; websearch wants OR.
+        return " ".join(parts).replace(" or ", " OR ")
+
+    def as_fts5(self) -> str:
+        """A safe FTS5 MATCH expression: every word double-quoted."""
+
+        def phrase(words):
+            return '"' + " ".join(words) + '"' if len(words) > 1 else f'"{words[0]}"'
+
+        positive = " AND ".join(
+            "(" + " OR ".join(phrase(p) for p in clause) + ")" for clause in self.clauses
+        )
+        if self.excluded:
+            negative = " OR ".join(phrase(p) for p in self.excluded)
+            return f"({positive}) NOT ({negative})"
+        return positive
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Parse websearch syntax: words (all must match), "quoted phrases",
+    ``OR`` between alternatives and ``-`` before excluded words. Punctuation
+    and FTS operators in the input are only ever words; unbalanced quotes
+    close at the end. Returns an empty query when nothing searchable is left."""
+    raw = (raw or "")[:MAX_QUERY_LENGTH]
+    clauses: list[list[tuple[str, ...]]] = []
+    excluded: list[tuple[str, ...]] = []
+    join_next = False
+    for match in _TOKEN_RE.finditer(raw):
+        quoted, bare = match.group(1), match.group(2)
+        if len(clauses) + len(excluded) >= MAX_TERMS:
+            break
+        if bare is not None and bare == "OR":
+            join_next = bool(clauses)
+            continue
+        negate = bare is not None and bare.startswith("-")
+        text = quoted if quoted is not None else bare
+        words = tuple(w.lower() for w in _WORD_RE.findall(text))[:MAX_TERMS]
+        if not words:
+            continue
+        if negate:
+            excluded.append(words)
+        elif join_next:
+            clauses[-1].append(words)
+        else:
+            clauses.append([words])
+        join_next = False
+    return ParsedQuery(
+        clauses=tuple(dict.fromkeys(tuple(dict.fromkeys(c)) for c in clauses)),
+        excluded=tuple(dict.fromkeys(excluded)),
+    )
+
+
+# --- results ---------------------------------------------------------------------
+
+
+@dataclass
+class Facet:
+    value: object  # a Category for sections, an int for years
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResults:
+    query: str
+    items: list = field(default_factory=list)  # Articles with .search_score, .search_snippet
+    total: int = 0
+    page: int = 1
+    per_page: int = PAGE_SIZE
+    section_facets: list[Facet] = field(default_factory=list)
+    year_facets: list[Facet] = field(default_factory=list)
+    # True when no article had every word and the results match any of them.
+    any_word: bool = False
+
+    @property
+    def num_pages(self) -> int:
+        return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    def __bool__(self):
+        return self.total > 0
+
+
+# --- querying ----------------------------------------------------------------------
+
+
+class Recency(Func):
+    """A boost from 2 (published now) falling towards 1 with age (1.5 after a
+    year, 1.1 after ten): relevance decides, recency breaks near-ties."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL and others
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(1.0 + 1.0 / (1.0 + GREATEST(EXTRACT(EPOCH FROM (NOW() - "
+            "%(expressions)s)), 0) / 31557600.0))",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(1.0 + 1.0 / (1.0 + MAX(julianday('now') - julianday(%(expressions)s), 0)"
+            " / 365.25))",
+            **extra,
+        )
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _pg_query(parsed: ParsedQuery, language: str | None):
+    """websearch_to_tsquery in the language's configuration, or OR-ed over
+    every configuration in use when no language is chosen (an English query
+    then matches stemmed English articles and unstemmed Arabic ones)."""
+    from django.contrib.postgres.search import SearchQuery
+
+    text = parsed.as_websearch()
+    if language:
+        configs = [PG_CONFIGS.get(language, PG_DEFAULT_CONFIG)]
+    else:
+        configs = sorted({*PG_CONFIGS.values(), PG_DEFAULT_CONFIG})
+    query = None
+    for config in configs:
+        one = SearchQuery(text, config=config, search_type="websearch")
+        query = one if query is None else query | one
+    return query
+
+
+def _matching(queryset, parsed: ParsedQuery, language: str | None):
+    """``queryset`` narrowed to articles matching ``parsed`` (no ranking)."""
+    if _is_postgres():
+        return queryset.filter(search_document__vector=_pg_query(parsed, language))
+    # SQLite: the FTS5 table joined by rowid = article id. extra() is the one
+    # way to put a MATCH on a joined virtual table into an ORM query; the
+    # expression is a parameter built from quoted words only.
+    return queryset.extra(  # noqa: S610
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = articles_article.id", f"{FTS_TABLE} MATCH %s"],
+        params=[parsed.as_fts5()],
+    )
+
+
+def _ranked(queryset, parsed: ParsedQuery, language: str | None, *, snippets: bool):
+    """Matching articles annotated with ``search_score`` (and the raw
+    ``search_snippet``), best first."""
+    if _is_postgres():
+        from django.contrib.postgres.search import SearchHeadline, SearchRank
+
+        query = _pg_query(parsed, language)
+        queryset = queryset.filter(search_document__vector=query).annotate(
+            # Normalization 1: divide by 1 + log(length), so long articles do
+            # not win by length alone.
+            search_score=SearchRank(F("search_document__vector"), query, normalization=Value(1))
+            * Recency("publish_at"),
+        )
+        if snippets:
+            plain = Func(
+                F("body"), Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace"
+            )
+            queryset = queryset.annotate(
+                # Computed after the sort and limit (PostgreSQL postpones
+                # costly output columns), so only for the page shown.
+                search_snippet=SearchHeadline(
+                    plain,
+                    query,
+                    config=PG_CONFIGS.get(language, PG_DEFAULT_CONFIG) if language else None,
+                    start_sel=_START,
+                    stop_sel=_STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                )
+            )
+        return queryset.order_by("-search_score", "-publish_at", "-id")
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    recency = "(1.0 + 1.0 / (1.0 + MAX(julianday('now') - julianday(articles_article.publish_at), 0) / 365.25))"  # noqa: E501
+    select = {"search_score": f"(-bm25({FTS_TABLE}, {weights})) * {recency}"}
+    if snippets:
+        select["search_snippet"] = f"snippet({FTS_TABLE}, 2, char(2), char(3), ' … ', 30)"
+    return (
+        _matching(queryset, parsed, language)
+        .extra(select=select)  # noqa: S610 (constant SQL, no user input)
+        .order_by("-search_score", "-publish_at", "-id")
+    )
+
+
+def filter_queryset(queryset, query: str, *, language: str | None = None):
+    """``queryset`` narrowed to matches of ``query``, best first, with a
+    ``search_score``. An empty or unsearchable query matches nothing."""
+    parsed = parse_query(query)
+    if not parsed:
+        return queryset.none()
+    return _ranked(queryset, parsed, language, snippets=False)
+
+
+def render_snippet(raw: str | None) -> str:
+    """Snippet text as safe HTML: escaped, matches in <mark>."""
+    from django.utils.safestring import mark_safe
+
+    text = html.escape(html.unescape(raw or ""), quote=False)
+    return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308
+
+
+def search_articles(
+    query: str,
+    *,
+    language: str | None = None,
+    section=None,
+    year: int | None = None,
+    tag=None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    queryset=None,
+) -> SearchResults:
+    """Search public articles.
+
+    ``query`` uses websearch syntax (words, "phrases", OR, -excluded). Filters
+    combine with it: ``language`` (code), ``section`` (a Category: it and its
+    sub-sections), ``year`` and ``tag`` (a Tag). Results are ranked by
+    relevance boosted by recency; each item carries ``search_score`` and
+    ``search_snippet`` (safe HTML with <mark>). Facets count matches by
+    section and by year, each ignoring its own filter so readers can switch.
+    When all the words together match nothing, the results are those of any
+    of the words (``any_word``). Never raises on user input.
+
+    Queries, whatever the archive size: results, their authors, section
+    counts, section names, year counts (plus one per section level when
+    filtering by section).
+    """
+    from articles.models import Article, Category
+
+    parsed = parse_query(query)
+    page = max(1, min(int(page or 1), MAX_PAGE))
+    results = SearchResults(query=query[:MAX_QUERY_LENGTH], page=page, per_page=per_page)
+    if not parsed:
+        return results
+    base = Article.objects.public() if queryset is None else queryset
+    if language:
+        base = base.filter(language=language)
+    if tag is not None:
+        base = base.filter(tags=tag)
+    section_ids = section.descendant_ids() if section is not None else None
+
+    def by_section(qs):
+        return qs.filter(section_id__in=section_ids) if section_ids is not None else qs
+
+    def by_year(qs):
+        return qs.filter(publish_at__year=year) if year else qs
+
+    year_counts = _year_counts(_matching(by_section(base), parsed, language))
+    if not year_counts and len(parsed.words) > 1:
+        parsed = parsed.any_word()
+        results.any_word = True
+        year_counts = _year_counts(_matching(by_section(base), parsed, language))
+    if not year_counts:
+        return results
+    results.year_facets = [Facet(y, n, selected=y == year) for y, n in year_counts]
+    results.total = sum(n for y, n in year_counts if not year or y == year)
+
+    section_counts = dict(
+        _matching(by_year(base), parsed, language)
+        .order_by()
+        .values_list("section_id")
+        .annotate(n=Count("id"))
+    )
+    categories = Category.objects.in_bulk(section_counts)
+    results.section_facets = sorted(
+        (
+            Facet(categories[pk], n, selected=section is not None and pk == section.pk)
+            for pk, n in section_counts.items()
+            if pk in categories
+        ),
+        key=lambda f: (-f.count, f.value.name),
+    )
+    if results.total:
+        start = (page - 1) * per_page
+        ranked = _ranked(by_year(by_section(base)), parsed, language, snippets=True)
+        items = list(ranked.for_listing()[start : start + per_page])
+        for item in items:
+            item.search_snippet = render_snippet(item.search_snippet)
+        results.items = items
+    return results
+
+
+def _year_counts(queryset) -> list[tuple[int, int]]:
+    rows = (
+        queryset.order_by()
+        .annotate(search_year=ExtractYear("publish_at"))
+        .values_list("search_year")
+        .annotate(n=Count("id"))
+    )
+    return sorted(((int(y), n) for y, n in rows if y is not None), reverse=True)
+
+
+# --- keeping the index current ------------------------------------------------------
+
+
+def _pg_config_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{code}' THEN '{cfg}'" for code, cfg in PG_CONFIGS.items())
+    return f"(CASE {column} {cases} ELSE '{PG_DEFAULT_CONFIG}' END)::regconfig"
+
+
+def _pg_index_sql(where: str) -> str:
+    """INSERT ... SELECT that (re)builds search documents for the articles
+    ``where`` selects; every text is computed in the database."""
+    from articles.models import Article, ArticleAuthor, Author, SearchDocument, Tag
+    from media_assets.models import MediaAsset
+
+    cfg = _pg_config_sql("a.language")
+    tags = Article.tags.through._meta.db_table
+    # Only table names and constant configuration names are interpolated.
+    return f"""
+        INSERT INTO {SearchDocument._meta.db_table} (article_id, vector)
+        SELECT a.id,
+            setweight(to_tsvector({cfg}, coalesce(a.headline, '')), 'A')
+            || setweight(to_tsvector({cfg}, coalesce(a.dek, '')), 'B')
+            || setweight(to_tsvector({cfg}, left(coalesce(a.body, ''), 300000)), 'C')
+            || setweight(to_tsvector({cfg}, concat_ws(' ',
+                coalesce(nullif(a.lead_caption, ''), m.caption), m.credit, m.photographer,
+                a.byline,
+                (SELECT string_agg(t.name, ' ') FROM {tags} at
+                   JOIN {Tag._meta.db_table} t ON t.id = at.tag_id WHERE at.article_id = a.id),
+                (SELECT string_agg(au.name, ' ') FROM {ArticleAuthor._meta.db_table} aa
+                   JOIN {Author._meta.db_table} au ON au.id = aa.author_id
+                   WHERE aa.article_id = a.id)
+            )), 'D')
+        FROM {Article._meta.db_table} a
+        LEFT JOIN {MediaAsset._meta.db_table} m ON m.id = a.lead_media_id
+        WHERE {where}
+        ON CONFLICT (article_id) DO UPDATE SET vector = EXCLUDED.vector
+    """  # noqa: S608
+
+
+def _fts_rows(ids: list[int]) -> list[tuple]:
+    from articles.models import Article
+
+    articles = (
+        Article.objects.filter(pk__in=ids)
+        .select_related("lead_media")
+        .prefetch_related("tags", "article_authors__author")
+        .only(
+            "id",
+            "headline",
+            "dek",
+            "body",
+            "byline",
+            "lead_caption",
+            "lead_media__caption",
+            "lead_media__credit",
+            "lead_media__photographer",
+        )  # fmt: skip
+        .order_by()
+    )
+    rows = []
+    for a in articles:
+        media = a.lead_media
+        extra = [
+            a.lead_caption or (media.caption if media else ""),
+            media.credit if media else "",
+            media.photographer if media else "",
+            a.byline,
+            *(t.name for t in a.tags.all()),
+            *(link.author.name for link in a.article_authors.all()),
+        ]
+        rows.append((a.pk, a.headline, a.dek, strip_tags(a.body), " ".join(x for x in extra if x)))
+    return rows
+
+
+def reindex_articles(ids: Iterable[int]) -> None:
+    """Rebuild the search index entries of the articles ``ids`` (missing ids
+    are dropped from the index). Call it after any write that skips
+    ``save()`` signals: bulk_create, QuerySet.update, imports. Runs in the
+    caller's transaction; one statement per 2 000 articles on PostgreSQL."""
+    ids = sorted({int(pk) for pk in ids})
+    for start in range(0, len(ids), REINDEX_CHUNK):
+        chunk = ids[start : start + REINDEX_CHUNK]
+        with connection.cursor() as cursor:
+            if _is_postgres():
+                cursor.execute(_pg_index_sql("a.id = ANY(%s)"), [chunk])
+                continue
+            marks = ",".join(["%s"] * len(chunk))
+            rows = _fts_rows(chunk)
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, headline, dek, body, extra) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s)",
+                rows,
+            )
+
+
+def rebuild_index(*, stdout=None, chunk: int = 20_000) -> int:
+    """Index every article from scratch (after a bulk load or a change of
+    configuration). Returns the number of articles indexed."""
+    from articles.models import Article, SearchDocument
+
+    with connection.cursor() as cursor:
+        if _is_postgres():
+            # TRUNCATE is the fast way, but refuses to run inside a transaction
+            # with pending (deferred) foreign-key checks.
+            verb = "DELETE FROM" if connection.in_atomic_block else "TRUNCATE"
+            cursor.execute(f"{verb} {SearchDocument._meta.db_table}")
+        else:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+    done = 0
+    last = 0
+    while True:
+        ids = list(
+            Article.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            break
+        if _is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [ids[0], ids[-1]])
+        else:
+            reindex_articles(ids)
+        done += len(ids)
+        last = ids[-1]
+        if stdout is not None:
+            stdout.write(f"  indexed {done} articles")
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
+    return done
+
+
+def remove_articles(ids: Iterable[int]) -> None:
+    """Drop index entries (SQLite; PostgreSQL cascades with the article)."""
+    ids = [int(pk) for pk in ids]
+    if ids and not _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({','.join(['%s'] * len(ids))})",  # noqa: S608
+                ids,
+            )
+
+
+# --- signals -------------------------------------------------------------------------
+# The index is derived data in the same database, so it is updated inside the
+# writer's transaction (not on commit): a rolled-back save leaves no trace,
+# and a committed one is searchable at once.
+
+
+def _on_article_save(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex_articles([instance.pk])
+
+
+def _on_article_delete(sender, instance, **kwargs):
+    remove_articles([instance.pk])
+
+
+def _on_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and reverse:
+        # tag.articles.clear(): post_clear no longer knows which articles had it.
+        instance._search_cleared_ids = list(instance.articles.values_list("pk", flat=True))
+    elif action in {"post_add", "post_remove", "post_clear"}:
+        if not reverse:
+            reindex_articles([instance.pk])
+        elif action == "post_clear":
+            reindex_articles(getattr(instance, "_search_cleared_ids", []))
+        else:
+            reindex_articles(pk_set or [])
+
+
+def _on_related_save(sender, instance, raw=False, **kwargs):
+    """A photo, tag or author changed: reindex the articles that show it."""
+    from articles.models import Article, Author, Tag
+
+    if raw:
+        return
+    if isinstance(instance, Tag):
+        articles = Article.objects.filter(tags=instance)
+    elif isinstance(instance, Author):
+        articles = Article.objects.filter(authors=instance)
+    else:
+        articles = Article.objects.filter(lead_media=instance)
+    reindex_articles(articles.values_list("pk", flat=True))
+
+
+def _on_article_author_change(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex_articles([instance.article_id])
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from articles.models import Article, ArticleAuthor, Author, Tag
+    from media_assets.models import MediaAsset
+
+    post_save.connect(_on_article_save, sender=Article, dispatch_uid="search-article-save")
+    post_delete.connect(_on_article_delete, sender=Article, dispatch_uid="search-article-del")
+    m2m_changed.connect(_on_tags_changed, sender=Article.tags.through, dispatch_uid="search-tags")
+    for model in (Tag, Author, MediaAsset):
+        post_save.connect(
+            _on_related_save, sender=model, dispatch_uid=f"search-related-{model.__name__}"
+        )
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _on_article_author_change,
+            sender=ArticleAuthor,
+            dispatch_uid=f"search-article-author-{signal is post_save}",
+        )

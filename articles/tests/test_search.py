@@ -1,0 +1,302 @@
+"""Full-text search (articles/search.py) on SQLite FTS5 and PostgreSQL."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article, ArticleAuthor
+from articles.search import (
+    MAX_PAGE,
+    parse_query,
+    rebuild_index,
+    reindex_articles,
+    search_articles,
+)
+from articles.tests.factories import (
+    hidden_variants,
+    make_article,
+    make_author,
+    make_category,
+    make_tag,
+)
+from media_assets.models import MediaAsset
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(results):
+    return [a.pk for a in results.items]
+
+
+def years_ago(n, days=0):
+    return timezone.now() - datetime.timedelta(days=365 * n + days)
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def test_parse_words_phrases_or_and_minus():
+    parsed = parse_query('oil "north korea" sanctions OR embargo -russia')
+    assert parsed.clauses == ((("oil",),), (("north", "korea"),), (("sanctions",), ("embargo",)))
+    assert parsed.excluded == (("russia",),)
+    assert parsed.as_fts5() == (
+        '(("oil") AND ("north korea") AND ("sanctions" OR "embargo")) NOT ("russia")'
+    )
+    assert parsed.as_websearch() == 'oil "north korea" sanctions OR embargo -russia'
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['"unbalanced quote', "NEAR(a b) AND OR NOT * ^ : {} ()", '"""', "-", "OR", '""', "   "],
+)
+def test_parse_hostile_input_keeps_only_words(raw):
+    parsed = parse_query(raw)
+    for word in parsed.words:
+        assert word.isalnum() or "_" in word
+    if parsed:
+        assert '"' not in "".join(parsed.words)
+
+
+def test_parse_bounds_long_input():
+    parsed = parse_query("word " * 30_000)
+    assert len(parsed.clauses) == 1  # duplicates collapse, length is capped first
+    parsed = parse_query(" ".join(f"w{i}" for i in range(1000)))
+    assert len(parsed.clauses) == 16
+
+
+# --- matching and ranking -------------------------------------------------------
+
+
+def test_headline_outranks_body_and_stemming():
+    section = make_category()
+    in_body = make_article(
+        section=section, headline="Ministers meet", body="<p>The elections were delayed.</p>"
+    )
+    in_headline = make_article(
+        section=section, headline="Elections delayed again", body="<p>Ministers met.</p>"
+    )
+    make_article(section=section, headline="Unrelated", body="<p>Nothing here.</p>")
+    results = search_articles("election")  # stemmed: matches "elections"
+    assert ids(results) == [in_headline.pk, in_body.pk]
+    assert results.total == 2
+
+
+def test_recency_breaks_ties():
+    section = make_category()
+    old = make_article(section=section, headline="Oil price falls", publish_at=years_ago(10))
+    new = make_article(section=section, headline="Oil price falls", publish_at=years_ago(0, 1))
+    assert ids(search_articles("oil price")) == [new.pk, old.pk]
+
+
+def test_phrase_or_and_minus():
+    section = make_category()
+    nk = make_article(section=section, headline="North Korea tests a missile")
+    korea_north = make_article(section=section, headline="Korea looks north for trade")
+    russia = make_article(section=section, headline="Russia sanctions widen")
+    embargo = make_article(section=section, headline="Embargo on Russia and North Korea")
+    assert set(ids(search_articles('"north korea"'))) == {nk.pk, embargo.pk}
+    assert set(ids(search_articles("korea -embargo"))) == {nk.pk, korea_north.pk}
+    assert set(ids(search_articles("sanctions OR embargo"))) == {russia.pk, embargo.pk}
+
+
+def test_lead_photo_caption_credit_tags_and_authors_are_searched():
+    section = make_category()
+    photo = MediaAsset.objects.create(
+        caption="Protesters in Minsk", credit="REUTERS/Yuri Maltsev", photographer="Yuri Maltsev"
+    )
+    by_caption = make_article(section=section, lead_media=photo)
+    tagged = make_article(section=section, tags=[make_tag(name="Hydrocarbons")])
+    authored = make_article(section=section)
+    ArticleAuthor.objects.create(article=authored, author=make_author(name="Mina Haddad"))
+    assert ids(search_articles("minsk")) == [by_caption.pk]
+    assert ids(search_articles("maltsev")) == [by_caption.pk]
+    assert ids(search_articles("hydrocarbons")) == [tagged.pk]
+    assert ids(search_articles("haddad")) == [authored.pk]
+
+
+def test_index_follows_edits_tags_and_photo_changes():
+    section = make_category()
+    photo = MediaAsset.objects.create(caption="A quiet harbour")
+    article = make_article(section=section, headline="Before", lead_media=photo)
+    article.headline = "Afterwards"
+    article.save()
+    assert ids(search_articles("before")) == []
+    assert ids(search_articles("afterwards")) == [article.pk]
+
+    tag = make_tag(name="Pipelines")
+    article.tags.add(tag)
+    assert ids(search_articles("pipelines")) == [article.pk]
+    tag.name = "Refineries"
+    tag.save()
+    assert ids(search_articles("refineries")) == [article.pk]
+    tag.articles.clear()
+    assert ids(search_articles("refineries")) == []
+
+    photo.caption = "A stormy harbour"
+    photo.save()
+    assert ids(search_articles("stormy")) == [article.pk]
+
+    article.delete()
+    assert ids(search_articles("afterwards")) == []
+
+
+def test_bulk_writes_are_indexed_by_reindex_articles():
+    section = make_category()
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(
+            headline=f"Bulk zeppelin {i}",
+            slug=f"bulk-{i}",
+            section=section,
+            status=Article.Status.PUBLISHED,
+            publish_at=now - datetime.timedelta(days=i),
+        )
+        for i in range(3)
+    )
+    assert search_articles("zeppelin").total == 0  # no signals on bulk_create
+    reindex_articles(Article.objects.values_list("pk", flat=True))
+    assert search_articles("zeppelin").total == 3
+    Article.objects.filter(slug="bulk-0").update(headline="Bulk airship")
+    reindex_articles(Article.objects.filter(slug="bulk-0").values_list("pk", flat=True))
+    assert search_articles("zeppelin").total == 2
+    assert rebuild_index() == 3
+    assert search_articles("airship").total == 1
+
+
+def test_only_public_articles_are_found_and_counted():
+    section = make_category()
+    visible = make_article(section=section, headline="Secret talks in Geneva")
+    for article in hidden_variants(section).values():
+        article.headline = "Secret talks in Geneva"
+        article.save()
+    results = search_articles("geneva")
+    assert ids(results) == [visible.pk]
+    assert results.total == 1
+    assert [(f.value.pk, f.count) for f in results.section_facets] == [(section.pk, 1)]
+    assert [(f.value, f.count) for f in results.year_facets] == [(visible.publish_at.year, 1)]
+    assert list(Article.objects.public().search("geneva")) == [visible]
+
+
+# --- facets and filters ------------------------------------------------------------
+
+
+def test_facets_and_filters_combine_with_search():
+    gulf_parent = make_category(name="Middle-east")
+    gulf = make_category(name="Gulf", parent=gulf_parent)
+    opinion = make_category(name="Opinion")
+    a = make_article(section=gulf, headline="Oil output rises", publish_at=years_ago(0, 1))
+    b = make_article(section=gulf_parent, headline="Oil deal", publish_at=years_ago(2))
+    c = make_article(section=opinion, headline="Why oil matters", publish_at=years_ago(2))
+    make_article(section=opinion, headline="Gas", publish_at=years_ago(2))
+    ar = make_article(section=opinion, headline="النفط", language="ar", publish_at=years_ago(2))
+
+    results = search_articles("oil")
+    assert results.total == 3
+    assert [(f.value.name, f.count) for f in results.section_facets] == [
+        ("Gulf", 1), ("Middle-east", 1), ("Opinion", 1),
+    ]  # fmt: skip
+    expected = Counter(x.publish_at.year for x in (a, b, c))
+    assert [(f.value, f.count) for f in results.year_facets] == sorted(
+        expected.items(), reverse=True
+    )
+    old_year = b.publish_at.year
+
+    in_section = search_articles("oil", section=gulf_parent)  # sub-sections included
+    assert set(ids(in_section)) == {a.pk, b.pk}
+    # The section facet ignores the section filter, so readers can switch.
+    assert sum(f.count for f in in_section.section_facets) == 3
+    assert [f.value.pk for f in in_section.section_facets if f.selected] == [gulf_parent.pk]
+
+    in_year = search_articles("oil", year=old_year)
+    assert set(ids(in_year)) == {b.pk, c.pk}
+    assert in_year.total == 2
+
+    assert ids(search_articles("النفط", language="ar")) == [ar.pk]
+    assert ids(search_articles("oil", language="ar")) == []
+    tag = make_tag()
+    c.tags.add(tag)
+    assert ids(search_articles("oil", tag=tag)) == [c.pk]
+
+
+# --- snippets, fallbacks, bad input ------------------------------------------------
+
+
+def test_snippet_is_escaped_and_highlighted():
+    make_article(
+        headline="Harbour",
+        body="<p>Fishermen &amp; traders said the <b>harbour</b> &lt;script&gt; reopened.</p>",
+    )
+    results = search_articles("harbour")
+    snippet = results.items[0].search_snippet
+    assert "<mark>harbour</mark>" in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "<script>" not in snippet
+    assert "<b>" not in snippet
+    assert "&amp;" in snippet
+
+
+def test_misspelt_word_falls_back_to_any_word():
+    article = make_article(headline="Riyadh summit ends")
+    results = search_articles("riyadh sumit")
+    assert results.any_word is True
+    assert ids(results) == [article.pk]
+    assert search_articles("qwzxv").total == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        '"unbalanced',
+        "x" * 60_000,
+        "a " * 30_000,
+        "NEAR(oil gas) OR AND NOT * ^col:oil",
+        "'; DROP TABLE articles_article; --",
+        "-oil",
+        "OR",
+        "\x00\x02\x03",
+        'النفط "',
+    ],
+)
+def test_hostile_queries_never_error(query):
+    make_article(headline="Oil and gas")
+    results = search_articles(query)
+    assert results.total >= 0
+    assert results.page == 1
+
+
+def test_pages_are_bounded():
+    section = make_category()
+    for i in range(3):
+        make_article(section=section, headline=f"Desert story {i}")
+    first = search_articles("desert", per_page=2)
+    second = search_articles("desert", per_page=2, page=2)
+    assert first.total == 3 and first.num_pages == 2 and first.has_next
+    assert len(set(ids(first)) | set(ids(second))) == 3
+    assert search_articles("desert", page=10_000).page == MAX_PAGE
+
+
+def test_search_query_budget_is_constant(django_assert_max_num_queries):
+    section = make_category()
+    authors = [make_author(), make_author()]
+    for i in range(6):
+        make_article(section=section, headline=f"Budget story {i}", authors=authors)
+    # year counts, section counts, section names, results, their authors
+    with django_assert_max_num_queries(5):
+        results = search_articles("budget")
+    assert results.total == 6
+    assert all(a.display_byline for a in results.items)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="per-language configurations are PostgreSQL's"
+)
+def test_postgres_english_stemming_and_simple_for_arabic():
+    en = make_article(headline="Running negotiations")
+    ar = make_article(headline="المفاوضات مستمرة", language="ar")
+    assert ids(search_articles("run")) == [en.pk]
+    assert ids(search_articles("المفاوضات")) == [ar.pk]
