@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 from articles.html import count_words, sanitize_body
 from media_assets.models import MediaAsset
@@ -160,6 +161,15 @@ class Tag(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+def _revision_user(instance, request=None, **kwargs):
+    """Who a revision is credited to: the article's ``updated_by`` (set by
+    every service), else the signed-in user of the request, if any."""
+    if instance.updated_by_id is not None:
+        return instance.updated_by
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -336,6 +346,11 @@ class Article(models.Model):
     word_count = models.PositiveIntegerField("word count", default=0, editable=False)
 
     objects = ArticleQuerySet.as_manager()
+    # Revisions: django-simple-history writes one historical row per save()
+    # (admin, API, import alike). Its FKs carry no DB constraint, so a revision
+    # survives the deletion of its section, photo or user. Bulk writes must use
+    # simple_history.utils.bulk_create_with_history / bulk_update_with_history.
+    history = HistoricalRecords(get_user=_revision_user, cascade_delete_history=False)
 
     class Meta:
         verbose_name = "article"

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles.models import Article, ArticleAuthor, Author
+from articles.models import Article, ArticleAuthor, Author, Category
 from articles.search import reindex_articles
+from media_assets.models import MediaAsset
 
 Status = Article.Status
 
@@ -96,14 +97,13 @@ def _check_fields(fields: dict) -> None:
 
 
 @transaction.atomic
-def article_create(
-    *, user, authors=None, tags=None, categories=None, **fields
-) -> Article:
+def article_create(*, user, authors=None, tags=None, categories=None, **fields) -> Article:
     """Create a draft written by ``user``."""
     _require(user.has_perm("articles.add_article"), "You may not create articles.")
     _check_fields(fields)
     article = Article(status=Status.DRAFT, created_by=user, updated_by=user, **fields)
     article.full_clean(exclude=["slug"] if not fields.get("slug") else None)
+    article._change_reason = "Created"
     article.save()
     _apply_relations(article, authors=authors, tags=tags, categories=categories)
     return article
@@ -118,12 +118,15 @@ def article_update(
     authors=None,
     tags=None,
     categories=None,
+    change_reason: str = "Edited",
     **fields,
 ) -> Article:
     """Change ``article``'s content.
 
     With ``expected_version`` the save is refused (EditConflict) when anyone
-    saved since that version was read, and nothing is written.
+    saved since that version was read, and nothing is written. Every save
+    records a revision (django-simple-history) credited to ``user`` with
+    ``change_reason``.
     """
     _require(can_edit(user, article), "You may not edit this article.")
     _check_fields(fields)
@@ -132,6 +135,7 @@ def article_update(
         setattr(locked, name, value)
     locked.updated_by = user
     locked.full_clean()
+    locked._change_reason = change_reason
     locked.save()
     _apply_relations(locked, authors=authors, tags=tags, categories=categories)
     return locked
@@ -149,7 +153,9 @@ def _lock_version(article: Article, expected_version: int | None) -> Article:
     return Article.objects.select_for_update().get(pk=article.pk)
 
 
-def _transition(article: Article, user, *, allowed_from: set[str], to: str, **changes) -> Article:
+def _transition(
+    article: Article, user, *, allowed_from: set[str], to: str, reason: str = "", **changes
+) -> Article:
     if article.status not in allowed_from:
         raise ValidationError(
             f"An article that is {article.get_status_display().lower()} cannot become "
@@ -161,6 +167,7 @@ def _transition(article: Article, user, *, allowed_from: set[str], to: str, **ch
         setattr(locked, name, value)
     locked.updated_by = user
     locked.full_clean()
+    locked._change_reason = reason or Status(to).label
     locked.save()
     return locked
 
@@ -169,7 +176,9 @@ def _transition(article: Article, user, *, allowed_from: set[str], to: str, **ch
 def article_submit(*, article: Article, user) -> Article:
     """A writer sends a draft to the editors."""
     _require(can_edit(user, article), "You may not submit this article.")
-    return _transition(article, user, allowed_from={Status.DRAFT}, to=Status.REVIEW)
+    return _transition(
+        article, user, allowed_from={Status.DRAFT}, to=Status.REVIEW, reason="Submitted for review"
+    )
 
 
 @transaction.atomic
@@ -177,7 +186,11 @@ def article_return_to_draft(*, article: Article, user) -> Article:
     """Send an article in review (or withdrawn) back to its writer."""
     _require(can_edit(user, article), "You may not change this article.")
     return _transition(
-        article, user, allowed_from={Status.REVIEW, Status.WITHDRAWN}, to=Status.DRAFT
+        article,
+        user,
+        allowed_from={Status.REVIEW, Status.WITHDRAWN},
+        to=Status.DRAFT,
+        reason="Returned to draft",
     )
 
 
@@ -197,6 +210,11 @@ def article_publish(*, article: Article, user, publish_at: datetime | None = Non
         allowed_from={Status.DRAFT, Status.REVIEW, Status.WITHDRAWN, Status.PUBLISHED},
         to=Status.PUBLISHED,
         publish_at=publish_at,
+        reason=(
+            f"Scheduled for {timezone.localtime(publish_at):%d %b %Y %H:%M}"
+            if publish_at > now
+            else "Published"
+        ),
     )
 
 
@@ -213,6 +231,48 @@ def article_withdraw(*, article: Article, user) -> Article:
     """Take a published article off the site."""
     _require(can_publish(user), "You do not have permission to withdraw articles.")
     return _transition(article, user, allowed_from={Status.PUBLISHED}, to=Status.WITHDRAWN)
+
+
+# --- revisions -------------------------------------------------------------------
+
+# What a revert restores: the content an editor writes. Status and publication
+# times stay as they are (they change only through the workflow above).
+REVERTIBLE_FIELDS = (
+    "headline", "slug", "dek", "body", "byline", "section_id", "language",
+    "translation_of_id", "lead_media_id", "lead_caption", "expires_at", "seo_title",
+    "seo_description",
+)  # fmt: skip
+
+
+@transaction.atomic
+def article_revert(
+    *, article: Article, revision, user, expected_version: int | None = None
+) -> Article:
+    """Restore ``revision``'s content (a HistoricalArticle row of ``article``).
+
+    The revert is itself a new revision ("Reverted to revision N"); nothing
+    is deleted from the history. A section, photo or translation that no
+    longer exists is left as it is now rather than pointing at a missing row.
+    """
+    if revision.id != article.pk:
+        raise ValidationError("That revision belongs to another article.")
+    fields = {name: getattr(revision, name) for name in REVERTIBLE_FIELDS}
+    gone = {
+        "section_id": Category,
+        "lead_media_id": MediaAsset,
+        "translation_of_id": Article,
+    }
+    for name, model in gone.items():
+        value = fields[name]
+        if value is not None and not model.objects.filter(pk=value).exists():
+            del fields[name]
+    return article_update(
+        article=article,
+        user=user,
+        expected_version=expected_version,
+        change_reason=f"Reverted to revision {revision.history_id}",
+        **fields,
+    )
 
 
 # --- deletion and taxonomy (the API's DELETE and category/author/tag writes) ------

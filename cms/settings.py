@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    # Article revisions and the body editor (README "Editorial workflow").
+    "simple_history",
+    "django_prose_editor",
     "cms",
     "articles",
     "media_assets",
