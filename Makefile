@@ -8,7 +8,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint check-migrations demo clean
+.PHONY: run test lint check-migrations demo clean serve release worker backup restore
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,37 @@ check-migrations: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# --- Production (README "Production") -------------------------------------------
+# `make serve`: the production server (granian, WSGI; see the README for why)
+# with the environment's settings (DEBUG off: SECRET_KEY and ALLOWED_HOSTS are
+# required). MIGRATE=0 on all but one app server; `make release` does the
+# once-per-deploy steps alone.
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+MIGRATE ?= 1
+serve: $(STAMP)
+	@if [ "$(MIGRATE)" = 1 ]; then $(PY) manage.py migrate --no-input; fi
+	$(PY) manage.py collectstatic --no-input -v0
+	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
+	  --workers $(WORKERS) --respawn-failed-workers \
+	  --workers-kill-timeout 30 --no-ws cms.wsgi:application
+
+release: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+# The background worker for TASK_BACKEND=database.
+worker: $(STAMP)
+	exec $(PY) manage.py run_worker
+
+# Backups of the embedded defaults (SQLite + media folder) into var/backups/;
+# `make restore BACKUP=var/backups/cms-….tar.gz` into an empty database.
+backup: $(STAMP)
+	$(PY) manage.py backup_site
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/cms-....tar.gz"; exit 2; }
+	$(PY) manage.py restore_site "$(BACKUP)"
+

@@ -1,0 +1,85 @@
+"""Background tasks for every app: one import that works on Django 5.2 and 6.
+
+Define a task::
+
+    from cms.tasks import task
+
+    @task(queue_name="media")
+    def generate_renditions(asset_pk: int) -> None:
+        ...
+
+and enqueue it after the commit that makes its input visible::
+
+    from cms.tasks import enqueue_on_commit
+    enqueue_on_commit(generate_renditions, asset.pk)
+
+Backends (``settings.TASKS``, chosen by ``TASK_BACKEND``):
+
+- ``immediate`` (development and tests): the task runs at once, in the
+  request, so tests see its effect;
+- ``database`` (production): the task is a row in the database, run by
+  ``manage.py run_worker`` (django-tasks-db's worker plus the recovery of
+  tasks left behind by a dead worker).
+
+The rule for task authors: a task may run more than once (a worker can die
+after doing the work and before recording it), so it must be idempotent:
+look rows up by key and ``get_or_create``/``update``, write files under
+names derived from their input, and do nothing when the work is done.
+Arguments must be JSON-serialisable (pass primary keys, not objects).
+Queues: ``default``, ``media``, ``imports``, ``cache``.
+"""
+
+from django.db import transaction
+
+try:  # Django 6.0+
+    from django.tasks import default_task_backend, task, task_backends
+    from django.tasks.base import Task, TaskResultStatus
+except ImportError:  # Django 5.2: the backport
+    from django_tasks import default_task_backend, task, task_backends
+    from django_tasks.base import Task, TaskResultStatus
+
+__all__ = [
+    "Task",
+    "TaskResultStatus",
+    "default_task_backend",
+    "enqueue_on_commit",
+    "task",
+    "task_backends",
+]
+
+
+def enqueue_on_commit(task_obj: "Task", *args, **kwargs) -> None:
+    """Enqueue ``task_obj`` once the current transaction commits (at once
+    outside a transaction), so the worker never looks for rows that are not
+    committed yet, and a rolled-back change enqueues nothing."""
+    transaction.on_commit(lambda: task_obj.enqueue(*args, **kwargs))
+
+
+def requeue_abandoned(*, worker_id: str | None = None, stale_after: int | None = None) -> int:
+    """Put back in the queue the tasks a dead worker left RUNNING.
+
+    A task counts as abandoned when its last claim was by ``worker_id`` (a
+    worker restarting under the same id cannot still be running it), or when
+    it started more than ``stale_after`` seconds ago (default
+    ``settings.TASK_STALE_AFTER_SECONDS``). Returns how many were requeued.
+    Only for the database backend; safe to run on any number of workers at
+    once (each row is updated only while still RUNNING).
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    stale_after = settings.TASK_STALE_AFTER_SECONDS if stale_after is None else stale_after
+    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    ids = [
+        row.pk
+        for row in running.only("pk", "started_at", "worker_ids")
+        if (worker_id and row.worker_ids and row.worker_ids[-1] == worker_id)
+        or (row.started_at is None or row.started_at < cutoff)
+    ]
+    if not ids:
+        return 0
+    return running.filter(pk__in=ids).update(status=TaskResultStatus.READY, started_at=None)
