@@ -7,6 +7,10 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from articles import admin_redirects, signals  # noqa: F401 - registers the admin
+
+        signals.connect()
+
         from articles import search
 
         search.connect_signals()

@@ -1,6 +1,7 @@
 """Articles, their sections (categories), authors and tags."""
 
 import math
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -172,6 +173,18 @@ def _revision_user(instance, request=None, **kwargs):
     return user if user is not None and user.is_authenticated else None
 
 
+def legacy_path_of(url: str) -> str:
+    """``/2015/03/slug/`` from ``http://old.example.com/2015/03/slug/`` (or
+    from a bare path); the query string is kept (``/?p=123``)."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    path = parts.path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    return (f"{path}?{parts.query}" if parts.query else path)[:500]
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles readers may see: published, ``publish_at`` reached and not
@@ -338,6 +351,13 @@ class Article(models.Model):
     )
     legacy_id = models.CharField("legacy ID", max_length=64, blank=True)
     legacy_url = models.CharField("legacy URL", max_length=500, blank=True)
+    legacy_path = models.CharField(
+        "legacy path",
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="The path (and query) of the legacy URL; old links 301 here.",
+    )
     seo_title = models.CharField("SEO title", max_length=200, blank=True)
     seo_description = models.CharField("SEO description", max_length=300, blank=True)
     version = models.PositiveIntegerField(
@@ -388,6 +408,10 @@ class Article(models.Model):
             models.Index(fields=["slug"], name="article_slug_idx"),
             # API filter ?legacy_id= without a source.
             models.Index(fields=["legacy_id"], name="article_legacy_id_idx"),
+            # The 404 redirect fallback: an old system's URL → its article.
+            models.Index(fields=["legacy_path"], name="article_legacy_path_idx"),
+            # The page cache's "next scheduled change": the soonest expires_at.
+            models.Index(fields=["expires_at"], name="article_expires_idx"),
             # Admin changelist sorted by last change.
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
         ]
@@ -408,6 +432,7 @@ class Article(models.Model):
             if self.first_published_at is None:
                 self.first_published_at = self.publish_at
         self.word_count = count_words(self.body)
+        self.legacy_path = legacy_path_of(self.legacy_url)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -505,3 +530,87 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"search document of {self.article_id}"
+
+
+class Redirect(models.Model):
+    """An old address that now lives elsewhere: a site-relative path or an
+    allow-listed host (REDIRECT_ALLOWED_HOSTS), or an article (followed to
+    its current address, so it survives later moves). Served by
+    ``articles.middleware.RedirectFallbackMiddleware`` when nothing else
+    answers the old path."""
+
+    class Kind(models.IntegerChoices):
+        PERMANENT = 301, "Permanent (301)"
+        TEMPORARY = 302, "Temporary (302)"
+
+    old_path = models.CharField(
+        "old path",
+        max_length=500,
+        help_text="Site-relative, starting with /, with the query string if any: "
+        "/2015/03/old-slug/ or /?p=123.",
+    )
+    new_path = models.CharField(
+        "new path",
+        max_length=500,
+        blank=True,
+        help_text="A site-relative path (/opinion/) or an https:// URL on an allowed host. "
+        "Leave empty when an article is chosen.",
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name="article",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="redirects",
+        help_text="Redirect to this article's current address.",
+    )
+    status_code = models.PositiveSmallIntegerField(
+        "type", choices=Kind.choices, default=Kind.PERMANENT
+    )
+    hits = models.PositiveIntegerField("hits", default=0, editable=False)
+    last_hit_at = models.DateTimeField("last hit at", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField("created at", default=timezone.now, editable=False)
+    note = models.CharField(
+        "note", max_length=200, blank=True, help_text="Why it exists (slug change, import…)."
+    )
+
+    class Meta:
+        verbose_name = "redirect"
+        verbose_name_plural = "redirects"
+        ordering = ["old_path"]
+        constraints = [
+            # The fallback looks a request's path up here: one row per path.
+            models.UniqueConstraint(fields=["old_path"], name="redirect_unique_old_path"),
+            # A redirect goes somewhere: a path/URL or an article, not both.
+            models.CheckConstraint(
+                condition=(Q(article__isnull=False) & Q(new_path=""))
+                | (Q(article__isnull=True) & ~Q(new_path="")),
+                name="redirect_has_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(old_path__startswith="/"), name="redirect_old_path_site_relative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status_code__in=[301, 302]), name="redirect_status_301_or_302"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_path} → {self.new_path or self.article_id}"
+
+    def get_absolute_url(self):
+        return self.old_path
+
+    def clean(self):
+        from articles.redirects import check_target, normalise_old_path
+
+        self.old_path = normalise_old_path(self.old_path)
+        if self.article_id and self.new_path:
+            raise ValidationError("Choose an article or a new path, not both.")
+        if not self.article_id and not self.new_path:
+            raise ValidationError("Choose an article or give a new path.")
+        if self.new_path:
+            check_target(self.new_path)
+            if self.new_path == self.old_path:
+                raise ValidationError({"new_path": "A redirect cannot point at itself."})

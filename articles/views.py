@@ -1,13 +1,35 @@
+"""The public site: home, sections, articles, date archives, tags, authors,
+search and robots.txt. Feeds live in feeds.py and sitemaps in sitemaps.py.
+
+Every list starts from ``Article.objects.public()``; only the article page
+lets staff who may edit see unpublished work (never cached)."""
+
+import calendar
+import datetime
+from collections import OrderedDict
+from functools import wraps
+
 from django.conf import settings
-from django.http import Http404
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from articles.middleware import find_redirect
 from articles.models import Article, Author, Category, Tag
 from articles.pagination import paginate_keyset
+from cms.caching import cache_public_page
 
 SECTION_PAGE_SIZE = 20
 HOME_ITEMS_PER_SECTION = 5
+RELATED_ITEMS = 4
+SEARCH_MAX_QUERY_LENGTH = 200
+SEARCH_MAX_TERMS = 8
+FIRST_ARCHIVE_YEAR = 1900
+LEGACY_QUERY_PARAMS = ("p", "page_id", "cat", "tag", "author", "m")
 
 
 def _visible_articles(request):
@@ -18,7 +40,33 @@ def _visible_articles(request):
     return Article.objects.public()
 
 
+def _listing_page(request, queryset):
+    return paginate_keyset(
+        queryset.for_listing(),
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+        per_page=SECTION_PAGE_SIZE,
+    )
+
+
+def _legacy_query_redirect(view):
+    """Old WordPress links (/?p=123, /?page_id=7) land on the home page with
+    a query string; they are looked up before the cached home page is served."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if any(name in request.GET for name in LEGACY_QUERY_PARAMS):
+            response = find_redirect(request)
+            if response is not None:
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_safe
+@_legacy_query_redirect
+@cache_public_page
 def home(request):
     """The lead story, then the latest articles of each top-level section
     (sub-sections included)."""
@@ -38,6 +86,7 @@ def home(request):
 
 
 @require_safe
+@cache_public_page
 def section_detail(request, slug):
     section = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
     children = list(section.children.all())
@@ -45,13 +94,54 @@ def section_detail(request, slug):
     return render(
         request,
         "articles/category_detail.html",
-        {"section": section, "children": children, "page": page},
+        {
+            "section": section,
+            "children": children,
+            "page": page,
+            "feed_rss": reverse("articles:section_rss", kwargs={"slug": section.slug}),
+            "feed_atom": reverse("articles:section_atom", kwargs={"slug": section.slug}),
+        },
+    )
+
+
+def _related(article, limit=RELATED_ITEMS):
+    """Public articles sharing the section or a tag, newest first (one query;
+    the tags come from for_detail()'s prefetch)."""
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    condition = Q(section_id=article.section_id)
+    if tag_ids:
+        condition |= Q(tags__in=tag_ids)
+    return list(
+        Article.objects.public()
+        .filter(condition)
+        .exclude(pk=article.pk)
+        .select_related("section", "lead_media")
+        .distinct()
+        .order_by("-publish_at", "-id")[:limit]
+    )
+
+
+def _translations(article):
+    """Public language versions of ``article`` (itself excluded) for hreflang."""
+    root = article.translation_of_id or article.pk
+    return list(
+        Article.objects.public()
+        .filter(Q(pk=root) | Q(translation_of_id=root))
+        .exclude(pk=article.pk)
+        .select_related("section")
+        .only("pk", "slug", "language", "section__slug")
     )
 
 
 @require_safe
+@cache_public_page
 def article_detail(request, section, pk, slug):
     article = get_object_or_404(_visible_articles(request).for_detail(), pk=pk)
+    if section != article.section.slug and slug != article.slug:
+        # Neither part matches: an unrelated old address that happens to have
+        # a number in the middle (/2015/03/story/). The redirect fallback
+        # looks it up instead of guessing article 3.
+        raise Http404("No such article.")
     if section != article.section.slug or slug != article.slug:
         return redirect(article, permanent=True)
     response = render(
@@ -62,6 +152,8 @@ def article_detail(request, section, pk, slug):
             "section": article.section,
             "preview": not article.is_public,
             "site_url": settings.SITE_URL,
+            "related": _related(article),
+            "translations": _translations(article),
         },
     )
     if not article.is_public:
@@ -79,16 +171,8 @@ def short_link(request, pk):
     return redirect(article, permanent=True)
 
 
-def _listing_page(request, queryset):
-    return paginate_keyset(
-        queryset.for_listing(),
-        before=request.GET.get("before"),
-        after=request.GET.get("after"),
-        per_page=SECTION_PAGE_SIZE,
-    )
-
-
 @require_safe
+@cache_public_page
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     page = _listing_page(request, Article.objects.public().filter(tags=tag))
@@ -96,7 +180,140 @@ def tag_detail(request, slug):
 
 
 @require_safe
+@cache_public_page
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     page = _listing_page(request, Article.objects.public().filter(authors=author))
     return render(request, "articles/author_detail.html", {"author": author, "page": page})
+
+
+# --- date archives -------------------------------------------------------------
+
+
+def _month_counts(queryset):
+    """[(first day of month as a date, count)], newest first, in one GROUP BY."""
+    rows = (
+        queryset.order_by()
+        .annotate(month=TruncMonth("publish_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("-month")
+    )
+    return [(timezone.localtime(row["month"]).date(), row["n"]) for row in rows]
+
+
+def _month_range(year, month):
+    start = timezone.make_aware(datetime.datetime(year, month, 1))
+    end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return start, timezone.make_aware(datetime.datetime(end_year, end_month, 1))
+
+
+def _check_year(year):
+    if not FIRST_ARCHIVE_YEAR <= year <= timezone.now().year:
+        raise Http404("No archive for that year.")
+
+
+@require_safe
+@cache_public_page
+def archive_index(request):
+    """Every year with its total, and its months with theirs."""
+    years = OrderedDict()
+    for month, count in _month_counts(Article.objects.public()):
+        entry = years.setdefault(month.year, {"year": month.year, "count": 0, "months": []})
+        entry["count"] += count
+        entry["months"].append({"date": month, "count": count})
+    return render(request, "articles/archive_index.html", {"years": list(years.values())})
+
+
+@require_safe
+@cache_public_page
+def archive_year(request, year):
+    _check_year(year)
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    months = [
+        {"date": month, "count": count}
+        for month, count in _month_counts(
+            Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)
+        )
+    ]
+    if not months:
+        raise Http404("Nothing was published that year.")
+    return render(
+        request,
+        "articles/archive_year.html",
+        {"year": year, "months": months, "total": sum(m["count"] for m in months)},
+    )
+
+
+@require_safe
+@cache_public_page
+def archive_month(request, year, month):
+    _check_year(year)
+    if not 1 <= month <= 12:
+        raise Http404("No such month.")
+    start, end = _month_range(year, month)
+    page = _listing_page(
+        request, Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)
+    )
+    if not page.items and not (request.GET.get("before") or request.GET.get("after")):
+        raise Http404("Nothing was published that month.")
+    return render(
+        request,
+        "articles/archive_month.html",
+        {
+            "year": year,
+            "month": month,
+            "month_date": start.date(),
+            "month_name": calendar.month_name[month],
+            "page": page,
+        },
+    )
+
+
+# --- search ----------------------------------------------------------------------
+
+
+def search_terms(raw: str) -> list[str]:
+    """The words of a query, length-capped so that hostile input stays cheap."""
+    return raw[:SEARCH_MAX_QUERY_LENGTH].split()[:SEARCH_MAX_TERMS]
+
+
+@require_safe
+@cache_public_page
+def search(request):
+    """A simple headline/dek search (every word must match), newest first.
+
+    The full-text search issue replaces the matching; the page, its bounds
+    and its use of public() stay."""
+    query = request.GET.get("q", "")[:SEARCH_MAX_QUERY_LENGTH].strip()
+    terms = search_terms(query)
+    page = None
+    if terms:
+        queryset = Article.objects.public()
+        for term in terms:
+            queryset = queryset.filter(Q(headline__icontains=term) | Q(dek__icontains=term))
+        page = _listing_page(request, queryset)
+    response = render(request, "articles/search.html", {"query": query, "page": page})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- robots.txt --------------------------------------------------------------------
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /preview/",
+        "",
+        f"Sitemap: {settings.SITE_URL}{reverse('articles:sitemap_index')}",
+        f"Sitemap: {settings.SITE_URL}{reverse('articles:sitemap_news')}",
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -61,12 +61,21 @@ def test_lead_caption_override_wins_on_that_article_only(client):
 
 def test_wrong_slug_or_section_redirects_to_canonical(client):
     article = make_article(slug="right")
-    wrong = reverse(
-        "articles:article", kwargs={"section": "nowhere", "pk": article.pk, "slug": "wrong"}
-    )
-    response = client.get(wrong)
-    assert response.status_code == 301
-    assert response["Location"] == article.get_absolute_url()
+    for section, slug in [("nowhere", "right"), (article.section.slug, "wrong")]:
+        wrong = reverse(
+            "articles:article", kwargs={"section": section, "pk": article.pk, "slug": slug}
+        )
+        response = client.get(wrong)
+        assert response.status_code == 301, wrong
+        assert response["Location"] == article.get_absolute_url()
+
+
+def test_unrelated_old_address_with_a_number_is_not_taken_for_an_article(client):
+    # /2015/03/story/ looks like /<section>/<pk>/<slug>/ for article 3; with
+    # neither section nor slug matching it must not jump to that article.
+    article = make_article(slug="right")
+    response = client.get(f"/2015/{article.pk}/some-old-story/")
+    assert response.status_code == 404
 
 
 def test_short_link_redirects_permanently(client):

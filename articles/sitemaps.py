@@ -1,0 +1,142 @@
+"""Sitemaps for search engines.
+
+- ``/sitemap.xml``: an index of the sections sitemap and one sitemap per
+  month of articles (a month of a daily paper stays far below the 50 000 URL
+  limit), with the month's last change as ``lastmod``.
+- ``/sitemaps/articles-<yyyy>-<m>.xml``: that month's public articles with
+  the image extension (lead photo location and caption, rights permitting).
+- ``/sitemaps/sections.xml``: home, archive and every section page.
+- ``/sitemap-news.xml``: Google News, the articles of the last two days.
+
+Each is one or two queries, whatever the archive's size.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Max
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from articles.models import Article, Category
+from articles.templatetags.public_site import shown_media
+from cms.caching import cache_public_page
+
+NEWS_WINDOW = datetime.timedelta(days=2)
+NEWS_MAX_URLS = 1000  # Google News reads at most 1 000 URLs per sitemap.
+CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def _entries(articles):
+    for article in articles:
+        asset = shown_media(article.lead_media)
+        image = None
+        if asset is not None and asset.file:
+            image = {"loc": _absolute(asset.file.url), "caption": article.effective_lead_caption}
+        yield {"article": article, "loc": _absolute(article.get_absolute_url()), "image": image}
+
+
+def _listing(queryset):
+    # The body is the bulk of a row and no sitemap needs it.
+    return queryset.select_related("section", "lead_media").defer("body")
+
+
+@require_safe
+@cache_public_page
+def sitemap_index(request):
+    """One query: the months that have public articles, with their last change."""
+    months = (
+        Article.objects.public()
+        .order_by()
+        .annotate(month=TruncMonth("publish_at"))
+        .values("month")
+        .annotate(lastmod=Max("updated_at"))
+        .order_by("-month")
+    )
+    sitemaps = [
+        {
+            "loc": _absolute(
+                reverse(
+                    "articles:sitemap_month",
+                    kwargs={
+                        "year": timezone.localtime(row["month"]).year,
+                        "month": timezone.localtime(row["month"]).month,
+                    },
+                )
+            ),
+            "lastmod": row["lastmod"],
+        }
+        for row in months
+    ]
+    sitemaps.insert(0, {"loc": _absolute(reverse("articles:sitemap_sections")), "lastmod": None})
+    return render(
+        request, "articles/sitemap_index.xml", {"sitemaps": sitemaps}, content_type=CONTENT_TYPE
+    )
+
+
+@require_safe
+@cache_public_page
+def month_sitemap(request, year, month):
+    if not 1 <= month <= 12 or not 1900 <= year <= 9999:
+        raise Http404("No such month.")
+    start = timezone.make_aware(datetime.datetime(year, month, 1))
+    end = timezone.make_aware(
+        datetime.datetime(year + 1, 1, 1) if month == 12 else datetime.datetime(year, month + 1, 1)
+    )
+    articles = list(
+        _listing(Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end))
+        .order_by("publish_at", "id")
+    )
+    if not articles:
+        raise Http404("Nothing was published that month.")
+    return render(
+        request,
+        "articles/sitemap_urlset.xml",
+        {"entries": list(_entries(articles)), "news": False},
+        content_type=CONTENT_TYPE,
+    )
+
+
+@require_safe
+@cache_public_page
+def sections_sitemap(request):
+    pages = [{"loc": _absolute(reverse("articles:home")), "changefreq": "hourly"}]
+    pages.append({"loc": _absolute(reverse("articles:archive")), "changefreq": "daily"})
+    pages += [
+        {"loc": _absolute(category.get_absolute_url()), "changefreq": "hourly"}
+        for category in Category.objects.only("slug")
+    ]
+    return render(
+        request, "articles/sitemap_pages.xml", {"pages": pages}, content_type=CONTENT_TYPE
+    )
+
+
+@require_safe
+@cache_public_page
+def news_sitemap(request):
+    """Google News: public articles published in the last two days."""
+    since = timezone.now() - NEWS_WINDOW
+    articles = list(
+        _listing(Article.objects.public().filter(publish_at__gte=since))
+        .order_by("-publish_at", "-id")[:NEWS_MAX_URLS]
+    )
+    return render(
+        request,
+        "articles/sitemap_urlset.xml",
+        {
+            "entries": list(_entries(articles)),
+            "news": True,
+            "publication": settings.SITE_NAME,
+            # A urlset needs one <url>: on a quiet weekend that is the home page.
+            "home": _absolute(reverse("articles:home")),
+        },
+        content_type=CONTENT_TYPE,
+    )

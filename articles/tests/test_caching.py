@@ -1,0 +1,238 @@
+"""The anonymous page cache (cms/caching.py): headers, 304s, who is never
+cached, and invalidation for every event that changes what a page shows."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.http import HttpResponse
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article
+from articles.tests.factories import make_article, make_category, make_tag
+from cms import caching
+from media_assets.tests.factories import make_media
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(db):
+    return User.objects.create_superuser("boss", password="pw")
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a change and its after-commit hooks, as a real request would."""
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock (page cache and timezone.now) forward."""
+
+    def move(seconds):
+        real_now = timezone.now()
+        real_clock = caching._clock()
+        monkeypatch.setattr(caching, "_clock", lambda: real_clock + seconds)
+        monkeypatch.setattr(timezone, "now", lambda: real_now + datetime.timedelta(seconds=seconds))
+
+    return move
+
+
+def _get(client, url, **headers):
+    return client.get(url, headers=headers)
+
+
+def test_anonymous_page_is_cached_with_validators_and_no_cookie(client):
+    article = make_article()
+    first = _get(client, article.get_absolute_url())
+    second = _get(client, article.get_absolute_url())
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    assert first.content == second.content
+    assert second["ETag"] == first["ETag"] and second["ETag"].startswith('"')
+    assert second["Last-Modified"] == first["Last-Modified"]
+    assert second["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert "Cookie" in second["Vary"]
+    assert not second.cookies and "Set-Cookie" not in second
+
+
+def test_conditional_requests_get_304(client):
+    url = make_article().get_absolute_url()
+    first = _get(client, url)
+    assert _get(client, url, if_none_match=first["ETag"]).status_code == 304
+    assert _get(client, url, if_modified_since=first["Last-Modified"]).status_code == 304
+    assert _get(client, url, if_none_match='"other"').status_code == 200
+
+
+def test_unknown_query_parameters_do_not_bypass_the_cache(client):
+    make_category(slug="s")
+    _get(client, "/s/")
+    assert client.get("/s/", {"utm_source": "x"})["X-Cache"] == "hit"
+    assert client.get("/s/", {"before": "x"})["X-Cache"] == "miss"
+
+
+def test_logged_in_readers_are_never_served_or_stored(client, editor):
+    url = make_article().get_absolute_url()
+    client.force_login(editor)
+    response = _get(client, url)
+    assert "X-Cache" not in response
+    assert response["Cache-Control"] == "private, no-cache"
+    client.logout()
+    assert _get(client, url)["X-Cache"] == "miss"  # the editor's view was not stored
+
+
+def test_staff_preview_is_never_cached(client, editor):
+    draft = make_article(status=Article.Status.DRAFT, publish_at=None)
+    client.force_login(editor)
+    for _ in range(2):
+        response = _get(client, draft.get_absolute_url())
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+    client.logout()
+    assert _get(client, draft.get_absolute_url()).status_code == 404
+
+
+def test_responses_setting_cookies_or_private_are_not_stored(rf):
+    calls = []
+
+    def view(request, kind):
+        calls.append(kind)
+        response = HttpResponse("x")
+        if kind == "cookie":
+            response.set_cookie("c", "1")
+        else:
+            response["Cache-Control"] = "private"
+        return response
+
+    cached = caching.cache_public_page(view)
+    for kind in ("cookie", "private"):
+        for _ in range(2):
+            response = cached(rf.get(f"/{kind}/"), kind)
+            assert "X-Cache" not in response
+    assert calls == ["cookie", "cookie", "private", "private"]
+
+
+# --- invalidation -----------------------------------------------------------------
+
+
+def _shows(client, url, text):
+    return text in _get(client, url).content.decode()
+
+
+def test_publish_edit_and_withdraw_invalidate(client, editor, commit):
+    section = make_category(slug="s")
+    draft = make_article(section=section, status=Article.Status.DRAFT, publish_at=None,
+                         headline="Breaking")  # fmt: skip
+    assert not _shows(client, "/s/", "Breaking")
+    article = commit(services.article_publish, article=draft, user=editor)
+    assert _shows(client, "/s/", "Breaking")
+    assert _shows(client, article.get_absolute_url(), "Breaking")
+    commit(services.article_update, article=article, user=editor, headline="Corrected")
+    assert _shows(client, "/s/", "Corrected")
+    assert _shows(client, article.get_absolute_url(), "Corrected")
+    assert _shows(client, "/feeds/rss/", "Corrected")
+    commit(services.article_withdraw, article=Article.objects.get(pk=article.pk), user=editor)
+    assert not _shows(client, "/s/", "Corrected")
+    assert _get(client, article.get_absolute_url()).status_code == 404
+
+
+def test_without_commit_nothing_is_invalidated_early(client):
+    # The bump waits for the commit: inside the transaction the cached page
+    # stays (a concurrent reader must not cache half-written content).
+    article = make_article(headline="Before")
+    _get(client, article.get_absolute_url())
+    article.headline = "After"
+    article.save()
+    assert _get(client, article.get_absolute_url())["X-Cache"] == "hit"
+
+
+def test_caption_and_credit_changes_invalidate(client, commit):
+    photo = make_media(with_file=True, caption="Old caption", credit="AP/Old")
+    article = make_article(lead_media=photo)
+    url = article.get_absolute_url()
+    assert _shows(client, url, "Old caption")
+    photo.caption, photo.credit = "New caption", "AP/New"
+    commit(photo.save)
+    html = _get(client, url).content.decode()
+    assert "New caption" in html and "AP/New" in html
+
+
+def test_tag_and_section_changes_invalidate(client, commit):
+    tag = make_tag(name="Oil")
+    article = make_article(tags=[tag])
+    assert _shows(client, article.get_absolute_url(), "Oil")
+    new_tag = make_tag(name="Energy")
+    commit(article.tags.set, [new_tag])
+    assert _shows(client, article.get_absolute_url(), "Energy")
+    section = article.section
+    section.name = "Renamed section"
+    commit(section.save)
+    assert _shows(client, article.get_absolute_url(), "Renamed section")
+
+
+def test_scheduled_article_appears_when_its_time_comes(client, later):
+    section = make_category(slug="s")
+    make_article(section=section, headline="Now")
+    make_article(section=section, headline="Scheduled one",
+                 publish_at=timezone.now() + datetime.timedelta(seconds=90))  # fmt: skip
+    assert not _shows(client, "/s/", "Scheduled one")
+    assert _get(client, "/s/")["X-Cache"] == "hit"
+    later(91)
+    response = _get(client, "/s/")
+    assert response["X-Cache"] == "miss"
+    assert "Scheduled one" in response.content.decode()
+
+
+def test_expiring_article_disappears_when_its_time_comes(client, later):
+    make_category(slug="s")
+    section = make_category(slug="t")
+    make_article(section=section, headline="Short-lived",
+                 expires_at=timezone.now() + datetime.timedelta(seconds=30))  # fmt: skip
+    assert _shows(client, "/t/", "Short-lived")
+    later(31)
+    assert not _shows(client, "/t/", "Short-lived")
+
+
+def test_photo_disappears_when_its_rights_expire(client, later):
+    expiry = timezone.now() + datetime.timedelta(seconds=60)
+    photo = make_media(with_file=True, credit="AP/Rights", rights_expire_at=expiry)
+    article = make_article(lead_media=photo)
+    assert _shows(client, article.get_absolute_url(), "AP/Rights")
+    later(61)
+    assert not _shows(client, article.get_absolute_url(), "AP/Rights")
+
+
+def test_next_change_lookup_costs_three_queries_once_per_generation(
+    django_assert_num_queries,
+):
+    make_article(publish_at=timezone.now() + datetime.timedelta(hours=1))
+    generation = caching.current_generation()
+    # 1 next publish_at, 2 next expires_at, 3 next rights expiry.
+    with django_assert_num_queries(3):
+        first = caching.next_change_at(generation)
+    with django_assert_num_queries(0):
+        assert caching.next_change_at(generation) == first
+
+
+def test_page_cache_can_be_turned_off(client, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    url = make_article().get_absolute_url()
+    assert "X-Cache" not in _get(client, url)
+    assert "X-Cache" not in _get(client, url)
+
+
+def test_writer_without_rights_gets_no_cached_copy_of_a_preview(client):
+    # A logged-in user without change permission is refused the draft, and
+    # the 404 is not cached for anyone.
+    writer = User.objects.create_user("w", password="pw", is_staff=True)
+    writer.user_permissions.add(Permission.objects.get(codename="view_article"))
+    draft = make_article(status=Article.Status.DRAFT, publish_at=None)
+    client.force_login(writer)
+    assert _get(client, draft.get_absolute_url()).status_code == 404

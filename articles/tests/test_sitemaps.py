@@ -1,0 +1,176 @@
+"""Sitemaps: index of monthly sitemaps, image and news extensions, schema
+validation (sitemaps.org + Google image/news XSDs), visibility, budgets."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from lxml import etree
+
+from articles.tests.factories import hidden_variants, make_article, make_category
+from media_assets.tests.factories import make_media
+
+pytestmark = pytest.mark.django_db
+
+SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "schemas"
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+IMAGE = "{http://www.google.com/schemas/sitemap-image/1.1}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@pytest.fixture(scope="module")
+def urlset_schema():
+    """sitemap.xsd checks extension elements strictly, so the image and news
+    XSDs are imported beside it in one wrapper schema."""
+    needed = ["sitemap.xsd", "sitemap-image.xsd", "sitemap-news.xsd"]
+    if not all((SCHEMAS / name).exists() for name in needed):
+        pytest.skip(f"sitemap XSDs not found in {SCHEMAS} (shared test data absent)")
+    imports = "".join(
+        f'<xsd:import namespace="{ns}" schemaLocation="{(SCHEMAS / name).as_uri()}"/>'
+        for ns, name in [
+            ("http://www.sitemaps.org/schemas/sitemap/0.9", "sitemap.xsd"),
+            ("http://www.google.com/schemas/sitemap-image/1.1", "sitemap-image.xsd"),
+            ("http://www.google.com/schemas/sitemap-news/0.9", "sitemap-news.xsd"),
+        ]
+    )
+    wrapper = f'<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">{imports}</xsd:schema>'
+    return etree.XMLSchema(etree.fromstring(wrapper.encode()))
+
+
+def _valid(schema, content):
+    document = etree.fromstring(content)
+    assert schema.validate(document), schema.error_log
+    return document
+
+
+def _at(year, month, day=10):
+    return timezone.make_aware(datetime.datetime(year, month, day, 12, 0))
+
+
+def _warm():
+    from cms.caching import current_generation, next_change_at
+
+    next_change_at(current_generation())
+
+
+def test_index_lists_sections_and_each_month_with_articles(client):
+    make_article(publish_at=_at(2015, 3))
+    make_article(publish_at=_at(2015, 3, 20))
+    make_article(publish_at=_at(2016, 11))
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    root = etree.fromstring(response.content)
+    # No XSD for sitemapindex is in the shared schemas; check its shape.
+    assert root.tag == f"{SM}sitemapindex"
+    locs = [s.findtext(f"{SM}loc") for s in root.findall(f"{SM}sitemap")]
+    assert locs == [
+        "http://127.0.0.1:8000/sitemaps/sections.xml",
+        "http://127.0.0.1:8000/sitemaps/articles-2016-11.xml",
+        "http://127.0.0.1:8000/sitemaps/articles-2015-3.xml",
+    ]
+    lastmods = [s.findtext(f"{SM}lastmod") for s in root.findall(f"{SM}sitemap")]
+    assert lastmods[0] is None and all(lastmods[1:])
+
+
+def test_month_sitemap_validates_with_images(client, urlset_schema):
+    photo = make_media(with_file=True, caption="A guard walks.")
+    article = make_article(publish_at=_at(2015, 3), lead_media=photo, lead_caption="Override")
+    plain = make_article(publish_at=_at(2015, 3, 11))
+    make_article(publish_at=_at(2015, 4))
+    response = client.get("/sitemaps/articles-2015-3.xml")
+    document = _valid(urlset_schema, response.content)
+    urls = document.findall(f"{SM}url")
+    assert [u.findtext(f"{SM}loc") for u in urls] == [
+        f"http://127.0.0.1:8000{article.get_absolute_url()}",
+        f"http://127.0.0.1:8000{plain.get_absolute_url()}",
+    ]
+    image = urls[0].find(f"{IMAGE}image")
+    assert image.findtext(f"{IMAGE}loc").startswith("http://127.0.0.1:8000/")
+    assert image.findtext(f"{IMAGE}caption") == "Override"
+    assert urls[1].find(f"{IMAGE}image") is None
+    assert client.get("/sitemaps/articles-2015-5.xml").status_code == 404
+    assert client.get("/sitemaps/articles-2015-13.xml").status_code == 404
+
+
+def test_sections_sitemap_validates(client, urlset_schema):
+    top = make_category(slug="opinion")
+    make_category(slug="editorials", parent=top)
+    document = _valid(urlset_schema, client.get("/sitemaps/sections.xml").content)
+    locs = [u.findtext(f"{SM}loc") for u in document.findall(f"{SM}url")]
+    assert "http://127.0.0.1:8000/opinion/" in locs
+    assert "http://127.0.0.1:8000/editorials/" in locs
+    assert "http://127.0.0.1:8000/archive/" in locs
+
+
+def test_news_sitemap_has_last_two_days_only(client, urlset_schema):
+    now = timezone.now()
+    fresh = make_article(headline="Fresh & new", publish_at=now - datetime.timedelta(hours=3))
+    make_article(headline="Old news", publish_at=now - datetime.timedelta(days=3))
+    document = _valid(urlset_schema, client.get("/sitemap-news.xml").content)
+    urls = document.findall(f"{SM}url")
+    assert [u.findtext(f"{SM}loc") for u in urls] == [
+        f"http://127.0.0.1:8000{fresh.get_absolute_url()}"
+    ]
+    news = urls[0].find(f"{NEWS}news")
+    assert news.findtext(f"{NEWS}title") == "Fresh & new"
+    assert news.findtext(f"{NEWS}publication/{NEWS}language") == "en"
+    assert news.findtext(f"{NEWS}publication/{NEWS}name") == "Asharq Al-Awsat"
+
+
+def test_empty_news_sitemap_is_still_valid(client, urlset_schema):
+    _valid(urlset_schema, client.get("/sitemap-news.xml").content)
+
+
+@pytest.mark.parametrize("state", ["draft", "review", "withdrawn", "scheduled", "expired"])
+def test_non_public_articles_never_in_sitemaps(client, state):
+    section = make_category(slug="s")
+    hidden = hidden_variants(section)[state]
+    make_article(section=section, publish_at=timezone.now() - datetime.timedelta(hours=1))
+    month = timezone.localtime(hidden.publish_at or timezone.now())
+    urls = [
+        "/sitemap.xml",
+        "/sitemap-news.xml",
+        f"/sitemaps/articles-{month.year}-{month.month}.xml",
+    ]
+    for url in urls:
+        body = client.get(url).content.decode()
+        assert hidden.get_absolute_url() not in body, (state, url)
+
+
+def test_expired_photo_rights_leave_no_image(client, urlset_schema):
+    photo = make_media(
+        with_file=True, rights_expire_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    make_article(publish_at=_at(2015, 3), lead_media=photo)
+    document = _valid(urlset_schema, client.get("/sitemaps/articles-2015-3.xml").content)
+    assert document.find(f".//{IMAGE}image") is None
+
+
+def test_robots_txt_points_at_sitemaps(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in lines
+    assert "Sitemap: http://127.0.0.1:8000/sitemap-news.xml" in lines
+    assert "Disallow: /admin/" in lines
+
+
+@pytest.mark.parametrize("count", [4, 16])
+def test_sitemap_query_budgets(client, django_assert_max_num_queries, count):
+    for i in range(count):
+        make_article(publish_at=_at(2015, 1 + i % 3), lead_media=make_media(with_file=True))
+    make_article(lead_media=make_media(with_file=True))
+    _warm()
+    # Index: 1 months with last change. Month: 1 articles (+section, photo).
+    # Sections: 1 categories. News: 1 articles (+section, photo).
+    for url in [
+        "/sitemap.xml",
+        "/sitemaps/articles-2015-1.xml",
+        "/sitemaps/sections.xml",
+        "/sitemap-news.xml",
+    ]:
+        with django_assert_max_num_queries(1):
+            assert client.get(url).status_code == 200, url

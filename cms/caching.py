@@ -1,0 +1,225 @@
+"""Server-side cache of anonymous public pages, with correct invalidation.
+
+How an entry stays correct:
+
+- Every key carries a *generation* number kept in the cache. Any change to
+  what public pages show (an article, its authors/tags/categories, a section,
+  an author, a tag, a photo's caption or credit) bumps it after the commit
+  (``articles.signals``), so every page is re-rendered on its next request.
+  Old entries are never read again and age out.
+- Visibility also changes with time alone: a scheduled article's
+  ``publish_at`` or an ``expires_at`` is reached, or a photo's rights expire.
+  No entry may outlive the soonest such moment: its TTL is bounded by
+  ``next_change_at()``, computed with three indexed queries once per
+  generation (and again once that moment has passed).
+- Only anonymous requests are served from or stored in the cache: a request
+  with a session cookie or an Authorization header bypasses it entirely, so
+  staff previews and logged-in views are never cached. A response that sets a
+  cookie, is not a 200, or says ``private``/``no-store`` is never stored, and
+  a stored response carries no ``Set-Cookie``.
+
+Cached or not, anonymous responses get ``ETag``, ``Last-Modified`` and
+``Cache-Control`` and answer conditional requests with 304.
+"""
+
+import hashlib
+import time
+from datetime import datetime
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+GENERATION_KEY = "public-pages:generation"
+# Query parameters the public views read; others cannot change a page, so
+# they are left out of the key (and cannot be used to flood the cache).
+KEY_QUERY_PARAMS = ("after", "before", "q")
+_KEPT_HEADERS = ("Content-Type", "X-Robots-Tag", "Content-Language")
+
+
+def _clock() -> float:
+    """Unix time; one seam so that tests can move time forward."""
+    return time.time()
+
+
+def page_cache_seconds() -> int:
+    """Longest life of a server-side entry (PUBLIC_PAGE_CACHE_SECONDS, 0 = off)."""
+    return int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 600))
+
+
+def browser_max_age() -> int:
+    """max-age sent to browsers and CDNs; 0 (the default) makes them
+    revalidate every time, which the server answers from its cache or
+    with a 304, so an edit shows at once."""
+    return int(getattr(settings, "PUBLIC_PAGE_MAX_AGE", 0))
+
+
+# --- generation --------------------------------------------------------------------
+
+
+def current_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # Nanoseconds: a lost counter never comes back as a value that an
+        # older, still-cached generation used.
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(GENERATION_KEY, 0)
+    return generation
+
+
+def bump_generation() -> None:
+    """Invalidate every cached public page (call after the commit)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # the counter was evicted: start from a fresh value
+        cache.set(GENERATION_KEY, time.time_ns(), None)
+
+
+# --- time-driven changes ----------------------------------------------------------
+
+
+def _compute_next_change(now: datetime) -> datetime | None:
+    """The soonest future moment at which public pages change by themselves:
+    a published article's publish_at or expires_at, or a photo's rights
+    expiry. Three queries, each served by an index on its column."""
+    from articles.models import Article
+    from media_assets.models import MediaAsset
+
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    moments = [
+        published.filter(publish_at__gt=now)
+        .order_by("publish_at")
+        .values_list("publish_at", flat=True)
+        .first(),
+        published.filter(expires_at__gt=now)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first(),
+        MediaAsset.objects.filter(rights_expire_at__gt=now)
+        .order_by("rights_expire_at")
+        .values_list("rights_expire_at", flat=True)
+        .first(),
+    ]
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None
+
+
+def next_change_at(generation: int) -> float | None:
+    """Unix time of the next time-driven change, cached per generation until
+    it is reached; None when nothing is scheduled."""
+    key = f"public-pages:next-change:{generation}"
+    now = _clock()
+    stored = cache.get(key)
+    if stored is not None and (stored == 0 or stored > now):
+        return stored or None
+    moment = _compute_next_change(timezone.now())
+    value = moment.timestamp() if moment else 0
+    ttl = page_cache_seconds() if not moment else max(1, int(value - now))
+    cache.set(key, value, min(ttl, page_cache_seconds()) or 1)
+    return value or None
+
+
+# --- the page cache ---------------------------------------------------------------
+
+
+def is_anonymous_request(request) -> bool:
+    """Judged from the request alone (no session read, no query)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def _page_key(request, generation: int) -> str:
+    params = sorted(
+        (name, value)
+        for name in KEY_QUERY_PARAMS
+        for value in request.GET.getlist(name)
+    )
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return f"public-pages:{generation}:{digest}"
+
+
+def _storable(response) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def _finish(request, response, *, etag: str, last_modified: float):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = f"public, max-age={browser_max_age()}, must-revalidate"
+    patch_vary_headers(response, ["Cookie"])
+    return get_conditional_response(
+        request, etag=etag, last_modified=int(last_modified), response=response
+    )
+
+
+def cache_public_page(view):
+    """Serve ``view`` from the page cache for anonymous readers."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_anonymous_request(request) or page_cache_seconds() <= 0:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and "Cache-Control" not in response:
+                # What a logged-in reader sees must never sit in a shared cache.
+                response["Cache-Control"] = "private, no-cache"
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        generation = current_generation()
+        key = _page_key(request, generation)
+        entry = cache.get(key)
+        # The backend's own expiry is in whole seconds; the entry also knows
+        # the moment it goes stale (a scheduled change), to the microsecond.
+        if entry is not None and _clock() < entry["fresh_until"]:
+            response = HttpResponse(entry["content"], status=200)
+            for name, value in entry["headers"].items():
+                response[name] = value
+            response["X-Cache"] = "hit"
+            return _finish(
+                request, response, etag=entry["etag"], last_modified=entry["last_modified"]
+            )
+
+        response = view(request, *args, **kwargs)
+        if not _storable(response):
+            return response
+        if hasattr(response, "render") and callable(response.render):
+            response.render()
+        content = response.content
+        etag = '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
+        last_modified = _clock()
+        ttl = page_cache_seconds()
+        deadline = next_change_at(generation)
+        if deadline is not None:
+            # int() rounds down, so the entry is gone before the change.
+            ttl = min(ttl, int(deadline - last_modified))
+        if ttl >= 1:
+            cache.set(
+                key,
+                {
+                    "content": content,
+                    "headers": {h: response[h] for h in _KEPT_HEADERS if h in response},
+                    "etag": etag,
+                    "last_modified": last_modified,
+                    "fresh_until": min(last_modified + ttl, deadline or float("inf")),
+                },
+                ttl,
+            )
+        response["X-Cache"] = "miss"
+        return _finish(request, response, etag=etag, last_modified=last_modified)
+
+    return wrapper
