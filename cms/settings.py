@@ -5,6 +5,7 @@ file storage) so that ``make run`` and ``make test`` need no services. Every
 variable is listed in README.md.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +41,10 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"CSRF_TRUSTED_ORIGINS entries need a scheme (https://example.com), got {_origin!r}."
         )
 
+# Django 6 ships the Tasks framework as django.tasks; 5.2 gets the backport.
+HAS_DJANGO_TASKS = find_spec("django.tasks") is not None
+TASK_APPS = [] if HAS_DJANGO_TASKS else ["django_tasks"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -54,6 +59,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    # Background tasks: django.tasks on Django 6, the django-tasks backport on 5.2
+    # (see TASKS below), stored in the database by django-tasks-db.
+    *TASK_APPS,
+    "django_tasks_db",
     # Article revisions and the body editor (README "Editorial workflow").
     "simple_history",
     "django_prose_editor",
@@ -63,7 +72,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: answered before Host validation and the HTTPS redirect.
+    "cms.middleware.HealthCheckMiddleware",
+    "cms.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cms.middleware.ContentSecurityPolicyMiddleware",
+    "cms.middleware.RequestSizeLimitMiddleware",
+    # Compressed, hashed static files straight from the app server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # ETag, Last-Modified, 304 and Cache-Control for /api/ (cms.http).
     "cms.http.ApiConditionalGetMiddleware",
+    "cms.middleware.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old addresses (Redirect rows, legacy URLs) answer what would be a 404.
@@ -220,3 +237,145 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Production: serving, storage, tasks, hardening (README "Production") ----
+
+from cms.storage import media_origins, storages_from_env  # noqa: E402
+
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto (the proxy must
+# set or overwrite it on every request) and redirect plain HTTP to HTTPS,
+# except the probes, which load balancers send over plain HTTP.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The header only makes the domain eligible: listing needs a manual
+# submission. Turning it off (a conscious choice) silences the deploy check.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Sessions live in the database, not the cache: app servers stay stateless,
+# and logins survive a Redis outage or flush.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Content-Security-Policy (cms.middleware.ContentSecurityPolicyMiddleware).
+# Public pages: no inline script or style at all. The admin and the API docs
+# bundle third-party JS/CSS with inline styles, so they get a looser policy.
+_MEDIA_ORIGINS = media_origins(MEDIA_URL)
+CSP_PUBLIC = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *_MEDIA_ORIGINS],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CSP_RELAXED = {
+    **CSP_PUBLIC,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGINS],
+    "worker-src": ["'self'", "blob:"],
+}
+CSP_RELAXED_PATH_PREFIXES = ["/admin/", "/api/docs/", "/api/redoc/"]
+
+# Uploads: Django caps fields and files per request (above); this caps the
+# whole body (RequestSizeLimitMiddleware answers 413 before reading it).
+MAX_REQUEST_BYTES = env_int(
+    "MAX_REQUEST_MB", MEDIA_ASSETS_MAX_UPLOAD_BYTES // (1024 * 1024) + 2, minimum=1
+) * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o644
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
+
+# Argon2 (argon2-cffi) hashes new passwords; older hashes still verify and
+# are upgraded on the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Admin login throttling (cms.middleware.LoginThrottleMiddleware).
+LOGIN_THROTTLE_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_THROTTLE_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+LOGIN_THROTTLE_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+LOGIN_THROTTLE_PATHS = ["/admin/login/"]
+# e.g. HTTP_X_REAL_IP when the proxy sets X-Real-IP; REMOTE_ADDR otherwise.
+LOGIN_THROTTLE_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+
+# Readiness probe deadline (cms.health).
+READYZ_TIMEOUT = float(env_int("READYZ_TIMEOUT_MS", 2000, minimum=100)) / 1000
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast while the database is down or unreachable instead of hanging
+    # workers: connect within DB_CONNECT_TIMEOUT, statements within
+    # DB_STATEMENT_TIMEOUT_MS.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3, minimum=1),
+            "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000)}",
+        }
+    )
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Storage: media on local disk (default) or S3-compatible object storage
+# (MEDIA_STORAGE=s3, see cms/storage.py); static files compressed and hashed
+# by whitenoise (run collectstatic first; tests use the plain storage).
+STORAGES = storages_from_env(
+    static_backend=env_str(
+        "STATIC_STORAGE",
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    ),
+)
+WHITENOISE_MAX_AGE = 3600  # non-hashed names; hashed ones are cached "forever"
+
+# Background tasks: run at once in development and tests; in production
+# TASK_BACKEND=database queues them in the database for `manage.py db_worker`.
+TASK_BACKEND = env_str("TASK_BACKEND", "immediate")
+_TASK_BACKENDS = {
+    "immediate": (
+        "django.tasks.backends.immediate.ImmediateBackend"
+        if HAS_DJANGO_TASKS
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    ),
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, got {TASK_BACKEND!r}."
+    )
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[TASK_BACKEND],
+        "QUEUES": ["default", "media", "imports", "cache"],
+    }
+}
+# A task claimed by a worker that then died is run again after this long
+# (see `manage.py run_worker`); tasks are written to be safe to rerun.
+TASK_STALE_AFTER_SECONDS = env_int("TASK_STALE_AFTER_SECONDS", 900, minimum=10)
+
+# Logs: one JSON object per line (cms.logging) with the request id; plain
+# text when LOG_FORMAT=text (the default with DEBUG).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}.")
+LOGGING["formatters"] = {
+    "json": {"()": "cms.logging.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+}
+LOGGING["filters"] = {"request_id": {"()": "cms.logging.RequestIdFilter"}}
+LOGGING["handlers"]["console"].update({"formatter": LOG_FORMAT, "filters": ["request_id"]})
