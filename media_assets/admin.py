@@ -1,7 +1,95 @@
-from django.contrib import admin
-from django.utils.html import format_html
+"""The photo desk's admin: upload (validated, described from metadata,
+de-duplicated), a thumbnail list with the filters a desk needs, a focal point
+picked on the image, rendition previews, near-duplicates and usage."""
 
+import datetime
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import JsonResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from media_assets import services, usage
+from media_assets.forms import MediaAssetAdminForm
 from media_assets.models import MediaAsset, Rendition
+from media_assets.renditions import FALLBACK_FORMATS
+
+SOON_DAYS = 30
+_DESCRIPTIVE_FIELDS = [
+    "media_id",
+    "title",
+    "caption",
+    "credit",
+    "agency",
+    "photographer",
+    "copyright",
+    "is_file_photo",
+    "alt_text",
+    "keywords",
+    "date_taken",
+    "focal_x",
+    "focal_y",
+    "rights_expire_at",
+    "source_url",
+]
+
+
+class MissingFieldFilter(admin.SimpleListFilter):
+    title = "missing"
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("caption", "No caption"), ("credit", "No credit"), ("alt_text", "No alt text")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"caption", "credit", "alt_text"}:
+            return queryset.filter(**{self.value(): ""})
+        return queryset
+
+
+class RightsFilter(admin.SimpleListFilter):
+    title = "rights"
+    parameter_name = "rights"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("expired", "Expired"),
+            ("soon", f"Expire within {SOON_DAYS} days"),
+            ("limited", "Have an expiry date"),
+            ("unlimited", "No expiry"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "expired":
+                return queryset.rights_expired()
+            case "soon":
+                soon = now + datetime.timedelta(days=SOON_DAYS)
+                return queryset.filter(rights_expire_at__gt=now, rights_expire_at__lte=soon)
+            case "limited":
+                return queryset.filter(rights_expire_at__isnull=False)
+            case "unlimited":
+                return queryset.filter(rights_expire_at__isnull=True)
+        return queryset
+
+
+class UsageFilter(admin.SimpleListFilter):
+    title = "usage"
+    parameter_name = "usage"
+
+    def lookups(self, request, model_admin):
+        return [("unused", "Unused"), ("used", "In use")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unused":
+            return usage.filter_unused(queryset)
+        if self.value() == "used":
+            return usage.filter_used(queryset)
+        return queryset
 
 
 class RenditionInline(admin.TabularInline):
@@ -10,6 +98,7 @@ class RenditionInline(admin.TabularInline):
     can_delete = False
     fields = ["spec", "format", "width", "height", "file_size", "file"]
     readonly_fields = fields
+    classes = ["collapse"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -17,23 +106,21 @@ class RenditionInline(admin.TabularInline):
 
 @admin.register(MediaAsset)
 class MediaAssetAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "media_id", "short_caption", "credit", "agency", "created_at"]
-    list_display_links = ["thumbnail", "media_id"]
-    list_filter = ["agency", "is_file_photo"]
-    search_fields = ["=media_id", "caption", "credit", "title", "photographer"]
-    date_hierarchy = "created_at"
-    list_select_related = ["uploaded_by"]
-    readonly_fields = [
-        "preview",
-        "width",
-        "height",
-        "file_size",
-        "mime_type",
-        "sha256",
-        "phash",
-        "uploaded_by",
+    form = MediaAssetAdminForm
+    list_display = [
+        "thumbnail",
+        "media_id",
+        "short_caption",
+        "credit",
+        "agency",
+        "rights_status",
         "created_at",
     ]
+    list_display_links = ["thumbnail", "media_id"]
+    list_filter = ["agency", MissingFieldFilter, RightsFilter, UsageFilter, "is_file_photo"]
+    search_fields = ["=media_id", "caption", "credit", "title", "photographer"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
     fieldsets = [
         (None, {"fields": ["preview", "file", "media_id", "title"]}),
         (
@@ -53,6 +140,8 @@ class MediaAssetAdmin(admin.ModelAdmin):
             },
         ),
         ("Cropping and rights", {"fields": ["focal_x", "focal_y", "rights_expire_at"]}),
+        ("Where it is used", {"fields": ["uses", "near_duplicates"]}),
+        ("Renditions", {"fields": ["rendition_previews"]}),
         (
             "File",
             {
@@ -74,27 +163,323 @@ class MediaAssetAdmin(admin.ModelAdmin):
     ]
     inlines = [RenditionInline]
 
-    @admin.display(description="photo")
-    def thumbnail(self, obj):
-        if not obj.file:
-            return "—"
-        return format_html(
-            '<img src="{}" alt="" width="80" style="height:auto" loading="lazy">', obj.file.url
+    class Media:
+        css = {"all": ["media_assets/admin/media_admin.css"]}
+        js = ["media_assets/admin/focal_point.js", "media_assets/admin/upload_prefill.js"]
+
+    # --- queries ------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        # Thumbnails come from the prefetched "thumb" renditions: one query
+        # for all rows, never one per row.
+        return (
+            super().get_queryset(request).select_related("uploaded_by").prefetch_renditions("thumb")
         )
 
-    @admin.display(description="preview")
-    def preview(self, obj):
-        if not obj.file:
-            return "No file yet."
+    def get_object(self, request, object_id, from_field=None):
+        # The change page shows every rendition, not only the list's thumbnails.
+        queryset = MediaAsset.objects.select_related("uploaded_by").prefetch_renditions()
+        field = (
+            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        )
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (MediaAsset.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_search_results(self, request, queryset, search_term):
+        # "Media ID 55384539" and "#55384539" find the asset too.
+        term = search_term.strip().removeprefix("#")
+        lowered = term.lower()
+        for prefix in ("media id", "mediaid", "id"):
+            if lowered.startswith(prefix):
+                term = term[len(prefix) :].strip(" :")
+                break
+        if term.isdigit():
+            return queryset.filter(Q(media_id=int(term)) | Q(pk=int(term))), False
+        return super().get_search_results(request, queryset, search_term)
+
+    # --- fields ------------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = [
+            "preview",
+            "uses",
+            "near_duplicates",
+            "rendition_previews",
+            "original_filename",
+            "width",
+            "height",
+            "file_size",
+            "mime_type",
+            "sha256",
+            "phash",
+            "uploaded_by",
+            "created_at",
+        ]
+        if obj is not None:
+            # Replacing the original would silently change every page that
+            # shows it; upload a new asset instead.
+            fixed += ["file"]
+        return fixed
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (
+                    None,
+                    {
+                        "fields": ["file", "media_id", "title"],
+                        "description": "Fields left empty are filled from the photo's "
+                        "IPTC/XMP/EXIF metadata; what you type always wins.",
+                    },
+                ),
+                self.fieldsets[1],
+                self.fieldsets[2],
+            ]
+        return self.fieldsets
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    # --- list columns ------------------------------------------------------------
+
+    @admin.display(description="photo")
+    def thumbnail(self, obj):
+        url = _thumb_url(obj)
+        if not url:
+            return "—"
         return format_html(
-            '<img src="{}" alt="" style="max-width:480px;height:auto">', obj.file.url
+            '<img src="{}" alt="" width="80" class="media-thumb" loading="lazy">', url
         )
 
     @admin.display(description="caption")
     def short_caption(self, obj):
         return (obj.caption[:90] + "…") if len(obj.caption) > 90 else obj.caption
 
+    @admin.display(description="rights")
+    def rights_status(self, obj):
+        if obj.rights_expire_at is None:
+            return ""
+        if obj.rights_expired:
+            return format_html('<strong class="rights-expired">Expired {}</strong>', _date(obj))
+        if obj.rights_expire_at <= timezone.now() + datetime.timedelta(days=SOON_DAYS):
+            return format_html('<strong class="rights-soon">Expires {}</strong>', _date(obj))
+        return format_html("Until {}", _date(obj))
+
+    # --- change page ------------------------------------------------------------
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        if not obj.file:
+            return "No file yet."
+        url = _rendition_url(obj, "large") or obj.file.url
+        fx, fy = obj.focal_point or (0.5, 0.5)
+        status = ""
+        if obj.rights_expired:
+            status = format_html(
+                '<p class="rights-expired">Rights expired on {}: not shown on public pages.</p>',
+                _date(obj),
+            )
+        return format_html(
+            '{}<div class="focal-picker" data-focal-x="{}" data-focal-y="{}">'
+            '<img src="{}" alt="" class="focal-image">'
+            '<span class="focal-marker" aria-hidden="true"></span></div>'
+            '<p class="help">Click the picture to set the focal point used for crops.</p>',
+            status,
+            fx,
+            fy,
+            url,
+        )
+
+    @admin.display(description="used by")
+    def uses(self, obj):
+        found = usage.find_uses(obj)
+        if not found:
+            return "Not used anywhere: it can be deleted."
+        return format_html(
+            '<ul class="media-uses">{}</ul>',
+            format_html_join(
+                "",
+                '<li>{}: <a href="{}">{}</a>{}</li>',
+                (
+                    (
+                        use.label,
+                        use.admin_url or use.public_url or "#",
+                        str(use.obj),
+                        format_html(' (<a href="{}">on site</a>)', use.public_url)
+                        if use.public_url
+                        else "",
+                    )
+                    for use in found
+                ),
+            ),
+        )
+
+    @admin.display(description="similar photos")
+    def near_duplicates(self, obj):
+        found = services.find_near_duplicates(obj)
+        if not found:
+            return "None found."
+        return format_html(
+            '<ul class="media-near-duplicates">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}"><img src="{}" alt="" width="60"> Media ID {}</a> '
+                "({} bits apart)</li>",
+                (
+                    (
+                        reverse("admin:media_assets_mediaasset_change", args=[other.pk]),
+                        _thumb_url(other) or "",
+                        other.media_id,
+                        distance,
+                    )
+                    for other, distance in found
+                ),
+            ),
+        )
+
+    @admin.display(description="renditions")
+    def rendition_previews(self, obj):
+        renditions = [r for r in obj.renditions.all() if r.format in FALLBACK_FORMATS]
+        if not renditions:
+            return "None yet (they are made after upload, or by manage.py regenerate_renditions)."
+        return format_html(
+            '<div class="rendition-previews">{}</div>',
+            format_html_join(
+                "",
+                '<figure><a href="{}"><img src="{}" alt="" loading="lazy"></a>'
+                "<figcaption>{} · {}×{} · {}</figcaption></figure>",
+                (
+                    (r.url, r.url, r.spec, r.width, r.height, r.format)
+                    for r in sorted(renditions, key=lambda r: r.width)
+                ),
+            ),
+        )
+
+    # --- writes go through the services -----------------------------------------
+
     def save_model(self, request, obj, form, change):
-        if not change and obj.uploaded_by_id is None:
-            obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            fields = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in _DESCRIPTIVE_FIELDS
+            }
+            services.media_update(asset=MediaAsset.objects.get(pk=obj.pk), **fields)
+            return
+        values = {name: form.cleaned_data.get(name) for name in _DESCRIPTIVE_FIELDS}
+        # The form already refused a duplicate; a concurrent identical upload
+        # between the check and here raises DuplicateMedia (a rare 500).
+        created = services.media_create(
+            file=form.cleaned_data["file"], uploaded_by=request.user, **values
+        )
+        # The admin goes on with ``obj`` (log entry, redirect): make it the new row.
+        obj.__dict__.update(created.__dict__)
+        near = services.find_near_duplicates(created)
+        if near:
+            messages.warning(
+                request,
+                format_html(
+                    "This photo looks like {} already in the library: {}.",
+                    "one" if len(near) == 1 else f"{len(near)} others",
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">Media ID {}</a>',
+                        (
+                            (
+                                reverse("admin:media_assets_mediaasset_change", args=[o.pk]),
+                                o.media_id,
+                            )
+                            for o, _ in near
+                        ),
+                    ),
+                ),
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # After an upload the editor checks what the metadata filled in, so
+        # "Save" stays on the asset's page (as "Save and continue editing").
+        if "_addanother" not in request.POST and "_popup" not in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["_continue"] = "1"
+        return super().response_add(request, obj, post_url_continue)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        uses = usage.find_uses_of(list(objs))
+        for obj in objs:
+            for use in uses.get(obj.pk, []):
+                protected.append(
+                    format_html("Media ID {} is used as {}: {}", obj.media_id, use.label, use.obj)
+                )
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.media_delete(asset=obj)
+
+    # --- upload pre-fill ------------------------------------------------------------
+
+    def get_urls(self):
+        analyse = path(
+            "analyse/",
+            self.admin_site.admin_view(self.analyse_view),
+            name="media_assets_mediaasset_analyse",
+        )
+        return [analyse, *super().get_urls()]
+
+    def analyse_view(self, request):
+        """POST a file: the fields its metadata suggests, and duplicates, as
+        JSON. The upload form's script fills empty fields with them."""
+        if request.method != "POST" or not self.has_add_permission(request):
+            return JsonResponse({"error": "POST a file as 'file'."}, status=405)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return JsonResponse({"errors": ["Choose a file."]}, status=400)
+        try:
+            info, suggested = services.describe_upload(upload)
+        except ValidationError as error:
+            return JsonResponse({"errors": error.message_dict["file"]}, status=400)
+        existing = MediaAsset.objects.filter(sha256=info.sha256).first()
+        from media_assets.imaging import perceptual_hash
+
+        upload.seek(0)
+        near = services.find_near_duplicates(perceptual_hash(upload))
+        if suggested.get("date_taken"):
+            suggested["date_taken"] = timezone.localtime(suggested["date_taken"]).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            )
+        return JsonResponse(
+            {
+                "fields": suggested,
+                "width": info.width,
+                "height": info.height,
+                "duplicate": _asset_json(existing) if existing else None,
+                "near_duplicates": [_asset_json(asset) for asset, _ in near],
+            }
+        )
+
+
+def _asset_json(asset):
+    return {
+        "media_id": asset.media_id,
+        "caption": asset.caption[:120],
+        "url": reverse("admin:media_assets_mediaasset_change", args=[asset.pk]),
+    }
+
+
+def _date(obj):
+    return timezone.localtime(obj.rights_expire_at).strftime("%d %b %Y %H:%M")
+
+
+def _rendition_url(obj, spec):
+    for rendition in obj.renditions.all():
+        if rendition.spec == spec and rendition.format in FALLBACK_FORMATS:
+            return rendition.url
+    return ""
+
+
+def _thumb_url(obj):
+    if not obj.file:
+        return ""
+    return _rendition_url(obj, "thumb") or obj.file.url

@@ -131,7 +131,8 @@ def media_create(*, file: File | IO[bytes], uploaded_by=None, **fields) -> Media
 
     given = {key: value for key, value in fields.items() if not _is_blank(value)}
     derived, given = _derive_from_given(given, suggested)
-    values = {**fields, **derived, **given}
+    # None means "not given" (a form's missing field), never a value to store.
+    values = {**{k: v for k, v in fields.items() if v is not None}, **derived, **given}
     original_name = _display_name(file)
     asset = MediaAsset(
         width=info.width,

@@ -82,7 +82,8 @@ def relations() -> list[tuple[type[models.Model], str, str]]:
     labelled = {(r.model, r.field_name): r.label for r in _registry if r.field_name}
     found = []
     for rel in MediaAsset._meta.related_objects:
-        if rel.related_model is Rendition or not (rel.many_to_one or rel.one_to_one):
+        # Seen from MediaAsset, a ForeignKey to it is one-to-many.
+        if rel.related_model is Rendition or not (rel.one_to_many or rel.one_to_one):
             continue
         model, name = rel.related_model, rel.field.name
         label = labelled.get((model, name)) or (
