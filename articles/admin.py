@@ -269,7 +269,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def author_names(self, obj):
         return ", ".join(link.author.name for link in obj.article_authors.all()) or "—"
 
-    @admin.display(description="lead photo")
+    @admin.display(description="current photo")
     def lead_preview(self, obj):
         asset = obj.lead_media if obj and obj.pk else None
         if asset is None:
