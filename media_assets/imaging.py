@@ -114,8 +114,21 @@ def render(
     ``ValueError`` for an unknown output format or a file that is not an accepted
     image, and Pillow's errors for a damaged one (originals are validated on upload).
     """
-    if fmt not in SAVE_OPTIONS or (fmt == "AVIF" and not features.check("avif")):
-        raise ValueError(f"Cannot write renditions as {fmt!r}.")
+    return render_formats(source_fileobj, spec, [fmt], focal_point=focal_point)[0]
+
+
+def render_formats(
+    source_fileobj: IO[bytes] | bytes,
+    spec: RenditionSpec,
+    formats: list[str],
+    *,
+    focal_point: tuple[float, float] | None = None,
+) -> list[RenderedImage]:
+    """``render`` for several output formats at once: the original is decoded
+    and resized once, then encoded in each format (in the order given)."""
+    for fmt in formats:
+        if fmt not in SAVE_OPTIONS or (fmt == "AVIF" and not features.check("avif")):
+            raise ValueError(f"Cannot write renditions as {fmt!r}.")
     with _open_first_frame(source_fileobj) as img:
         orientation = _orientation(img)
         display_w, display_h = img.size
@@ -138,7 +151,7 @@ def render(
         img = img.resize(target, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     elif img.size != target:
         img = img.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return _encode(img, fmt)
+    return [_encode(img, fmt) for fmt in formats]
 
 
 def perceptual_hash(fileobj: IO[bytes] | bytes) -> str:

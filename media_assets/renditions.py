@@ -20,7 +20,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
-from media_assets.imaging import RenditionSpec, available_formats, default_specs, render
+from media_assets.imaging import (
+    RenditionSpec,
+    available_formats,
+    default_specs,
+    render_formats,
+)
 from media_assets.models import MediaAsset, Rendition
 from media_assets.validation import FORMATS, sniff_format
 
@@ -137,10 +142,16 @@ def generate_standard_renditions(
         except OSError:
             logger.exception("Original of media %s is missing", asset.media_id)
             return list(existing.values())
-        for spec, fmt in missing:
-            rendition = _render_and_store(asset, source, spec, fmt)
-            if rendition is not None:
-                existing[(spec.name, fmt)] = rendition
+        # One decode and resize per spec, whatever the number of formats.
+        for spec in spec_list:
+            wanted = [fmt for s, fmt in missing if s == spec]
+            if not wanted:
+                continue
+            for fmt, rendition in zip(
+                wanted, _render_and_store_many(asset, source, spec, wanted), strict=True
+            ):
+                if rendition is not None:
+                    existing[(spec.name, fmt)] = rendition
     return list(existing.values())
 
 
@@ -186,11 +197,23 @@ def delete_renditions(asset: MediaAsset, *, specs: Iterable[str] | None = None) 
 def _render_and_store(
     asset: MediaAsset, source: io.BytesIO, spec: RenditionSpec, fmt: str
 ) -> Rendition | None:
+    return _render_and_store_many(asset, source, spec, [fmt])[0]
+
+
+def _render_and_store_many(
+    asset: MediaAsset, source: io.BytesIO, spec: RenditionSpec, formats: list[str]
+) -> list[Rendition | None]:
     try:
-        rendered = render(source, spec, fmt, focal_point=asset.focal_point)
+        outputs = render_formats(source, spec, formats, focal_point=asset.focal_point)
     except Exception:
-        logger.exception("Rendition %s/%s of media %s failed", spec.name, fmt, asset.media_id)
-        return None
+        logger.exception("Rendition %s of media %s failed", spec.name, asset.media_id)
+        return [None] * len(formats)
+    return [
+        _store(asset, spec, fmt, rendered) for fmt, rendered in zip(formats, outputs, strict=True)
+    ]
+
+
+def _store(asset: MediaAsset, spec: RenditionSpec, fmt: str, rendered) -> Rendition:
     candidate = Rendition(
         asset=asset,
         spec=spec.name,
