@@ -614,3 +614,44 @@ class Redirect(models.Model):
             check_target(self.new_path)
             if self.new_path == self.old_path:
                 raise ValidationError({"new_path": "A redirect cannot point at itself."})
+
+
+class ImportRecord(models.Model):
+    """What an importer last wrote for one object of an old system, so that a
+    second run of the same import creates nothing and does not overwrite what
+    editors changed since (``articles.importers.wordpress``).
+
+    ``source_hash`` fingerprints the old system's item as last imported (did
+    the export change?); ``object_hash`` fingerprints the object as the
+    importer left it (has an editor changed it since?)."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        ATTACHMENT = "attachment", "Media asset"
+        CATEGORY = "category", "Category"
+        TAG = "tag", "Tag"
+        AUTHOR = "author", "Author"
+
+    source = models.CharField(
+        "source", max_length=200, help_text="The old site, e.g. “example.com/blog”."
+    )
+    kind = models.CharField("kind", max_length=12, choices=Kind.choices)
+    legacy_id = models.CharField("legacy ID", max_length=200)
+    object_id = models.PositiveBigIntegerField("object ID")
+    source_hash = models.CharField("source hash", max_length=40, blank=True)
+    object_hash = models.CharField("object hash", max_length=40, blank=True)
+    imported_at = models.DateTimeField("imported at", auto_now=True)
+
+    class Meta:
+        verbose_name = "import record"
+        verbose_name_plural = "import records"
+        ordering = ["source", "kind", "legacy_id"]
+        constraints = [
+            # An import finds what it wrote before by (source, kind, old ID).
+            models.UniqueConstraint(
+                fields=["source", "kind", "legacy_id"], name="import_record_unique_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.kind} {self.legacy_id} → {self.object_id}"

@@ -6,7 +6,10 @@ admin.site.site_header = f"{settings.SITE_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_NAME} newsroom"
 admin.site.index_title = "Newsroom"
 
+from articles import admin_import  # noqa: E402
+
 urlpatterns = [
+    *admin_import.urls(admin.site),  # /admin/articles/import-wxr/, before the admin's own
     path("admin/", admin.site.urls),
     path("", include("cms.api")),
 ]
