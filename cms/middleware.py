@@ -230,3 +230,37 @@ class LoginThrottleMiddleware:
                 response["Retry-After"] = str(settings.LOGIN_THROTTLE_LOCKOUT_SECONDS)
                 return response
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn "the database is down" into 503 with Retry-After, not 500.
+
+    Listed last in MIDDLEWARE so its ``process_exception`` sees a view's
+    exception first. With ``connect_timeout`` set (settings), a request
+    fails within seconds while PostgreSQL is down or restarting, and the
+    next one reconnects by itself (CONN_HEALTH_CHECKS).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error(
+            "database unavailable: %s: %s", type(exception).__name__, exception,
+            extra={"request": request, "status_code": 503},
+        )  # fmt: skip
+        message = "The service is temporarily unavailable. Please try again shortly."
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
+        return response

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old addresses (Redirect rows, legacy URLs) answer what would be a 404.
     "articles.middleware.RedirectFallbackMiddleware",
+    # Last, so a view's "database down" error becomes 503 before anything else.
+    "cms.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -261,6 +263,10 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Redis is only ever a cache here: with it down, reads miss and writes are
+# dropped (cms/cache_backends.py), so pages and the API answer uncached.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "cms.cache_backends.FailOpenRedisCache"
 # Sessions live in the database, not the cache: app servers stay stateless,
 # and logins survive a Redis outage or flush.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -292,9 +298,11 @@ CSP_RELAXED_PATH_PREFIXES = ["/admin/", "/api/docs/", "/api/redoc/"]
 
 # Uploads: Django caps fields and files per request (above); this caps the
 # whole body (RequestSizeLimitMiddleware answers 413 before reading it).
-MAX_REQUEST_BYTES = env_int(
-    "MAX_REQUEST_MB", MEDIA_ASSETS_MAX_UPLOAD_BYTES // (1024 * 1024) + 2, minimum=1
-) * 1024 * 1024
+MAX_REQUEST_BYTES = (
+    env_int("MAX_REQUEST_MB", MEDIA_ASSETS_MAX_UPLOAD_BYTES // (1024 * 1024) + 2, minimum=1)
+    * 1024
+    * 1024
+)
 FILE_UPLOAD_PERMISSIONS = 0o644
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
 

@@ -51,15 +51,17 @@ def _s3_options(*, private: bool) -> dict:
         "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
         "location": location,
         "file_overwrite": False,
-        "signature_version": "s3v4",
-        # Path-style works with every S3-compatible server (MinIO, moto...).
-        "addressing_style": env_str("S3_ADDRESSING_STYLE", "path" if endpoint else "auto"),
         "object_parameters": {
             "CacheControl": env_str("S3_CACHE_CONTROL", "public, max-age=86400"),
         },
         # Fail fast when the store is down (bounded requests, few retries):
         # a hung upload must not hold an app-server worker for minutes.
+        # (With client_config given, django-storages ignores its own
+        # signature_version/addressing_style options, so they are set here.)
         "client_config": Config(
+            signature_version="s3v4",
+            # Path-style works with every S3-compatible server (MinIO, moto...).
+            s3={"addressing_style": env_str("S3_ADDRESSING_STYLE", "path" if endpoint else "auto")},
             connect_timeout=env_int("S3_CONNECT_TIMEOUT", 3, minimum=1),
             read_timeout=env_int("S3_READ_TIMEOUT", 20, minimum=1),
             retries={"max_attempts": 2, "mode": "standard"},

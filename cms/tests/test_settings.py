@@ -63,7 +63,8 @@ def test_production_style_configuration():
     assert result.stdout.split() == [
         "False",
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, failing open (cms/cache_backends.py).
+        "cms.cache_backends.FailOpenRedisCache",
         "Asia/Riyadh",
         "True",
         "news.example.com,www.news.example.com",

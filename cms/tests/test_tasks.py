@@ -1,0 +1,113 @@
+"""Background tasks through cms.tasks: immediate in tests, the database queue
+and `run_worker` in production, and recovery when a worker dies mid-task."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from cms.tasks import TaskResultStatus, enqueue_on_commit, requeue_abandoned, task
+
+
+@task(queue_name="media")
+def ensure_group(name: str) -> int:
+    """Idempotent: running it twice leaves one group."""
+    group, _ = Group.objects.get_or_create(name=name)
+    return group.pk
+
+
+@pytest.fixture
+def database_backend(settings):
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "media", "imports", "cache"],
+        }
+    }
+
+
+def _run_worker(worker_id):
+    call_command(
+        "run_worker", "--batch", "--no-startup-delay", "--worker-id", worker_id, verbosity=0
+    )
+
+
+def _db_result(result):
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.get(pk=result.id)
+
+
+@pytest.mark.django_db
+def test_immediate_backend_runs_at_once():
+    result = ensure_group.enqueue("photo desk")
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value == Group.objects.get(name="photo desk").pk
+
+
+@pytest.mark.django_db
+def test_enqueue_on_commit_waits_for_the_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        enqueue_on_commit(ensure_group, "sub-editors")
+        assert not Group.objects.filter(name="sub-editors").exists()
+    assert len(callbacks) == 1
+    assert Group.objects.filter(name="sub-editors").count() == 1
+
+
+@pytest.mark.django_db
+def test_rolled_back_change_enqueues_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                enqueue_on_commit(ensure_group, "never")
+                raise RuntimeError("the request failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not Group.objects.filter(name="never").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_queue_runs_on_the_worker(database_backend):
+    result = ensure_group.enqueue("night desk")
+    assert _db_result(result).status == TaskResultStatus.READY
+    assert not Group.objects.filter(name="night desk").exists()
+    _run_worker("w-test")
+    row = _db_result(result)
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.worker_ids == ["w-test"]
+    assert Group.objects.filter(name="night desk").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_of_a_dead_worker_runs_again_safely(database_backend):
+    result = ensure_group.enqueue("weekend desk")
+    row = _db_result(result)
+    # What a worker killed mid-task leaves: the row claimed and RUNNING, and
+    # the work itself possibly done already.
+    row.claim("host-1")
+    Group.objects.create(name="weekend desk")
+    # The same worker restarting recovers its own task at once and reruns it.
+    _run_worker("host-1")
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.worker_ids == ["host-1", "host-1"]
+    assert Group.objects.filter(name="weekend desk").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_stale_or_own_tasks_are_requeued(database_backend):
+    fresh = _db_result(ensure_group.enqueue("a"))
+    fresh.claim("host-2")  # still being worked on by a live worker
+    stale = _db_result(ensure_group.enqueue("b"))
+    stale.claim("host-3")
+    type(stale).objects.filter(pk=stale.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert requeue_abandoned(worker_id="host-1", stale_after=900) == 1
+    fresh.refresh_from_db()
+    stale.refresh_from_db()
+    assert fresh.status == TaskResultStatus.RUNNING
+    assert stale.status == TaskResultStatus.READY
+    assert stale.started_at is None
