@@ -98,11 +98,9 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=links.values("article_id"))
 
     def filter_q(self, queryset, name, value):
-        for word in value.split()[:10]:
-            queryset = queryset.filter(
-                Q(headline__icontains=word) | Q(dek__icontains=word) | Q(byline__icontains=word)
-            )
-        return queryset
+        # Full-text search (articles.search): the same index and syntax as
+        # the search page; the view's queryset already applied public().
+        return queryset.search(value)
 
 
 class CategoryFilter(django_filters.FilterSet):

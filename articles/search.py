@@ -30,12 +30,17 @@ Hostile input is bounded before parsing (``MAX_QUERY_LENGTH`` characters,
 import html
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import Count, F, FloatField, Func, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 from articles.html import strip_tags
 
@@ -231,72 +236,144 @@ def _pg_query(parsed: ParsedQuery, language: str | None):
     return query
 
 
-def _matching(queryset, parsed: ParsedQuery, language: str | None):
-    """``queryset`` narrowed to articles matching ``parsed`` (no ranking)."""
-    if _is_postgres():
-        return queryset.filter(search_document__vector=_pg_query(parsed, language))
-    # SQLite: the FTS5 table joined by rowid = article id. extra() is the one
-    # way to put a MATCH on a joined virtual table into an ORM query; the
-    # expression is a parameter built from quoted words only.
-    return queryset.extra(  # noqa: S610
-        tables=[FTS_TABLE],
-        where=[f"{FTS_TABLE}.rowid = articles_article.id", f"{FTS_TABLE} MATCH %s"],
-        params=[parsed.as_fts5()],
-    )
+def _pg_matching(queryset, parsed: ParsedQuery, language: str | None):
+    return queryset.filter(search_document__vector=_pg_query(parsed, language))
 
 
-def _ranked(queryset, parsed: ParsedQuery, language: str | None, *, snippets: bool):
-    """Matching articles annotated with ``search_score`` (and the raw
+def _pg_ranked(queryset, parsed: ParsedQuery, language: str | None, *, snippets: bool):
+    """PostgreSQL: matches annotated with ``search_score`` (and the raw
     ``search_snippet``), best first."""
-    if _is_postgres():
-        from django.contrib.postgres.search import SearchHeadline, SearchRank
+    from django.contrib.postgres.search import SearchHeadline, SearchRank
 
-        query = _pg_query(parsed, language)
-        queryset = queryset.filter(search_document__vector=query).annotate(
-            # Normalization 1: divide by 1 + log(length), so long articles do
-            # not win by length alone.
-            search_score=SearchRank(F("search_document__vector"), query, normalization=Value(1))
-            * Recency("publish_at"),
-        )
-        if snippets:
-            plain = Func(
-                F("body"), Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace"
-            )
-            queryset = queryset.annotate(
-                # Computed after the sort and limit (PostgreSQL postpones
-                # costly output columns), so only for the page shown.
-                search_snippet=SearchHeadline(
-                    plain,
-                    query,
-                    config=PG_CONFIGS.get(language, PG_DEFAULT_CONFIG) if language else None,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    max_words=35,
-                    min_words=15,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                )
-            )
-        return queryset.order_by("-search_score", "-publish_at", "-id")
-    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-    recency = "(1.0 + 1.0 / (1.0 + MAX(julianday('now') - julianday(articles_article.publish_at), 0) / 365.25))"  # noqa: E501
-    select = {"search_score": f"(-bm25({FTS_TABLE}, {weights})) * {recency}"}
-    if snippets:
-        select["search_snippet"] = f"snippet({FTS_TABLE}, 2, char(2), char(3), ' … ', 30)"
-    return (
-        _matching(queryset, parsed, language)
-        .extra(select=select)  # noqa: S610 (constant SQL, no user input)
-        .order_by("-search_score", "-publish_at", "-id")
+    query = _pg_query(parsed, language)
+    queryset = queryset.filter(search_document__vector=query).annotate(
+        # Normalization 1 divides by 1 + log(length): long articles do not
+        # win by length alone.
+        search_score=SearchRank(F("search_document__vector"), query, normalization=Value(1))
+        * Recency("publish_at"),
     )
+    if snippets:
+        plain = Func(F("body"), Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace")
+        queryset = queryset.annotate(
+            # Computed after the sort and limit (PostgreSQL postpones costly
+            # output columns), so only for the page shown.
+            search_snippet=SearchHeadline(
+                plain,
+                query,
+                config=PG_CONFIGS.get(language, PG_DEFAULT_CONFIG) if language else None,
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+    return queryset.order_by("-search_score", "-publish_at", "-id")
+
+
+def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""):
+    """SQLite: ``SELECT select`` over the FTS5 matches joined to the articles
+    that ``queryset`` (a filter on articles_article alone) keeps.
+
+    The FTS table must drive the join (CROSS JOIN fixes the order in SQLite):
+    the ORM's join would walk every public article and run MATCH for each.
+    """
+    query = queryset.query
+    compiler = query.get_compiler(connection=connection)
+    try:
+        where, params = compiler.compile(query.where)
+    except FullResultSet:
+        where, params = "", []
+    except EmptyResultSet:
+        where, params = "0", []
+    # Constant names; the WHERE is the ORM's own SQL; values are parameters.
+    sql = " ".join(
+        [
+            f"SELECT {select} FROM {FTS_TABLE} CROSS JOIN articles_article",  # noqa: S608
+            f"ON articles_article.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s",
+            f"AND {where}" if where else "",
+            tail,
+        ]
+    )
+    return sql, [parsed.as_fts5(), *params]
+
+
+def _sqlite_rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _counts(queryset, parsed: ParsedQuery, language: str | None) -> list[tuple[int, int, int]]:
+    """[(section id, year, matches)] in one GROUP BY: the totals and both
+    facets are sums over these rows."""
+    if _is_postgres():
+        rows = (
+            _pg_matching(queryset, parsed, language)
+            .order_by()
+            .annotate(search_year=ExtractYear("publish_at"))
+            .values_list("section_id", "search_year")
+            .annotate(n=Count("id"))
+        )
+        return [(pk, int(y), n) for pk, y, n in rows if y is not None]
+    tzname = timezone.get_current_timezone_name() if settings.USE_TZ else None
+    year = "django_datetime_extract('year', articles_article.publish_at, %s, 'UTC')"
+    sql, params = _sqlite_match_sql(
+        queryset,
+        parsed,
+        f"articles_article.section_id, {year}, COUNT(*)",
+        f"GROUP BY articles_article.section_id, {year}",
+    )
+    rows = _sqlite_rows(sql, [tzname, *params, tzname])
+    return [(pk, int(y), n) for pk, y, n in rows if y is not None]
+
+
+def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
+    """One page of matches, best first, each with ``search_score`` and a
+    rendered ``search_snippet``."""
+    if _is_postgres():
+        ranked = _pg_ranked(queryset, parsed, language, snippets=True)
+        items = list(ranked.for_listing()[start : start + count])
+    else:
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        recency = (
+            "(1.0 + 1.0 / (1.0 + MAX(julianday('now') - julianday(articles_article.publish_at),"
+            " 0) / 365.25))"
+        )
+        sql, params = _sqlite_match_sql(
+            queryset,
+            parsed,
+            f"articles_article.id, (-bm25({FTS_TABLE}, {weights})) * {recency} AS score, "
+            f"snippet({FTS_TABLE}, 2, char(2), char(3), ' … ', 30)",
+            " ORDER BY score DESC, articles_article.publish_at DESC, articles_article.id DESC"
+            " LIMIT %s OFFSET %s",
+        )
+        rows = _sqlite_rows(sql, [*params, count, start])
+        found = queryset.model.objects.for_listing().in_bulk([pk for pk, _, _ in rows])
+        items = []
+        for pk, score, snippet in rows:
+            if pk in found:
+                item = found[pk]
+                item.search_score, item.search_snippet = score, snippet
+                items.append(item)
+    for item in items:
+        item.search_snippet = render_snippet(item.search_snippet)
+    return items
 
 
 def filter_queryset(queryset, query: str, *, language: str | None = None):
-    """``queryset`` narrowed to matches of ``query``, best first, with a
-    ``search_score``. An empty or unsearchable query matches nothing."""
+    """``queryset`` narrowed to matches of ``query``; an empty or unsearchable
+    query matches nothing. On PostgreSQL the result is ordered best first and
+    carries ``search_score``; on SQLite it keeps the queryset's order (pages
+    that rank use ``search_articles``)."""
     parsed = parse_query(query)
     if not parsed:
         return queryset.none()
-    return _ranked(queryset, parsed, language, snippets=False)
+    if _is_postgres():
+        return _pg_ranked(queryset, parsed, language, snippets=False)
+    match = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [parsed.as_fts5()])  # noqa: S611,S608
+    return queryset.filter(pk__in=match)
 
 
 def render_snippet(raw: str | None) -> str:
@@ -344,58 +421,51 @@ def search_articles(
     if language:
         base = base.filter(language=language)
     if tag is not None:
-        base = base.filter(tags=tag)
-    section_ids = section.descendant_ids() if section is not None else None
+        # A subquery, not a join: the SQLite path needs a filter on
+        # articles_article alone.
+        base = base.filter(pk__in=Article.tags.through.objects.filter(tag=tag).values("article"))
 
-    def by_section(qs):
-        return qs.filter(section_id__in=section_ids) if section_ids is not None else qs
-
-    def by_year(qs):
-        return qs.filter(publish_at__year=year) if year else qs
-
-    year_counts = _year_counts(_matching(by_section(base), parsed, language))
-    if not year_counts and len(parsed.words) > 1:
+    counts = _counts(base, parsed, language)
+    if not counts and len(parsed.words) > 1:
         parsed = parsed.any_word()
         results.any_word = True
-        year_counts = _year_counts(_matching(by_section(base), parsed, language))
-    if not year_counts:
+        counts = _counts(base, parsed, language)
+    if not counts:
         return results
-    results.year_facets = [Facet(y, n, selected=y == year) for y, n in year_counts]
-    results.total = sum(n for y, n in year_counts if not year or y == year)
-
-    section_counts = dict(
-        _matching(by_year(base), parsed, language)
-        .order_by()
-        .values_list("section_id")
-        .annotate(n=Count("id"))
-    )
-    categories = Category.objects.in_bulk(section_counts)
+    # Each facet ignores its own filter, so readers can switch to another.
+    in_section = set(section.descendant_ids()) if section is not None else None
+    years, sections = Counter(), Counter()
+    for section_id, row_year, n in counts:
+        section_ok = in_section is None or section_id in in_section
+        year_ok = not year or row_year == year
+        if section_ok:
+            years[row_year] += n
+        if year_ok:
+            sections[section_id] += n
+        if section_ok and year_ok:
+            results.total += n
+    results.year_facets = [
+        Facet(y, n, selected=y == year) for y, n in sorted(years.items(), reverse=True)
+    ]
+    categories = Category.objects.in_bulk(sections)
     results.section_facets = sorted(
         (
             Facet(categories[pk], n, selected=section is not None and pk == section.pk)
-            for pk, n in section_counts.items()
+            for pk, n in sections.items()
             if pk in categories
         ),
         key=lambda f: (-f.count, f.value.name),
     )
     if results.total:
-        start = (page - 1) * per_page
-        ranked = _ranked(by_year(by_section(base)), parsed, language, snippets=True)
-        items = list(ranked.for_listing()[start : start + per_page])
-        for item in items:
-            item.search_snippet = render_snippet(item.search_snippet)
-        results.items = items
+        narrowed = base
+        if in_section is not None:
+            narrowed = narrowed.filter(section_id__in=in_section)
+        if year:
+            narrowed = narrowed.filter(publish_at__year=year)
+        results.items = _ranked_page(
+            narrowed, parsed, language, start=(page - 1) * per_page, count=per_page
+        )
     return results
-
-
-def _year_counts(queryset) -> list[tuple[int, int]]:
-    rows = (
-        queryset.order_by()
-        .annotate(search_year=ExtractYear("publish_at"))
-        .values_list("search_year")
-        .annotate(n=Count("id"))
-    )
-    return sorted(((int(y), n) for y, n in rows if y is not None), reverse=True)
 
 
 # --- keeping the index current ------------------------------------------------------
@@ -491,6 +561,22 @@ def reindex_articles(ids: Iterable[int]) -> None:
                 f"INSERT INTO {FTS_TABLE} (rowid, headline, dek, body, extra) "  # noqa: S608
                 "VALUES (%s, %s, %s, %s, %s)",
                 rows,
+            )
+
+
+def reindex_id_range(first: int, last: int, *, chunk: int = 5000) -> None:
+    """Index the articles with ``first <= id <= last`` (bulk loads; each
+    chunk is one statement). Safe to run in parallel on disjoint ranges."""
+    for low in range(first, last + 1, chunk):
+        high = min(low + chunk - 1, last)
+        if _is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [low, high])
+        else:
+            from articles.models import Article
+
+            reindex_articles(
+                Article.objects.filter(pk__gte=low, pk__lte=high).values_list("pk", flat=True)
             )
 
 

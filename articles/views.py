@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from articles.middleware import find_redirect
 from articles.models import Article, Author, Category, Tag
 from articles.pagination import paginate_keyset
+from articles.search import search_articles
 from cms.caching import cache_public_page
 
 SECTION_PAGE_SIZE = 20
@@ -282,19 +283,34 @@ def search_terms(raw: str) -> list[str]:
 @require_safe
 @cache_public_page
 def search(request):
-    """A simple headline/dek search (every word must match), newest first.
-
-    The full-text search issue replaces the matching; the page, its bounds
-    and its use of public() stay."""
+    """Full-text search (articles.search.search_articles): ranked results
+    with snippets, facets by section and year, optional filters."""
     query = request.GET.get("q", "")[:SEARCH_MAX_QUERY_LENGTH].strip()
-    terms = search_terms(query)
-    page = None
-    if terms:
-        queryset = Article.objects.public()
-        for term in terms:
-            queryset = queryset.filter(Q(headline__icontains=term) | Q(dek__icontains=term))
-        page = _listing_page(request, queryset)
-    response = render(request, "articles/search.html", {"query": query, "page": page})
+    section = None
+    if request.GET.get("section"):
+        section = Category.objects.filter(slug=request.GET["section"][:120]).first()
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and len(year) == 4 else None
+    page = request.GET.get("page", "")
+    language = request.GET.get("language", "")[:8] or None
+    results = search_articles(
+        query,
+        section=section,
+        year=year,
+        language=language,
+        page=int(page) if page.isdigit() and len(page) < 5 else 1,
+    )
+    response = render(
+        request,
+        "articles/search.html",
+        {
+            "query": query,
+            "results": results,
+            "page": results if query else None,  # the results' items, as on other lists
+            "section": section,
+            "year": year,
+        },
+    )
     response["X-Robots-Tag"] = "noindex"
     return response
 

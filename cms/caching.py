@@ -37,7 +37,7 @@ from django.utils.http import http_date
 GENERATION_KEY = "public-pages:generation"
 # Query parameters the public views read; others cannot change a page, so
 # they are left out of the key (and cannot be used to flood the cache).
-KEY_QUERY_PARAMS = ("after", "before", "q")
+KEY_QUERY_PARAMS = ("after", "before", "q", "page", "section", "year", "language")
 _KEPT_HEADERS = ("Content-Type", "X-Robots-Tag", "Content-Language")
 
 

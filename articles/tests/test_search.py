@@ -285,7 +285,8 @@ def test_search_query_budget_is_constant(django_assert_max_num_queries):
     authors = [make_author(), make_author()]
     for i in range(6):
         make_article(section=section, headline=f"Budget story {i}", authors=authors)
-    # year counts, section counts, section names, results, their authors
+    # counts by section and year, section names, the ranked page (on SQLite:
+    # ranked ids, then the articles), their authors
     with django_assert_max_num_queries(5):
         results = search_articles("budget")
     assert results.total == 6

@@ -1,0 +1,128 @@
+"""Scale: the same number of queries whatever the archive size, and (on
+PostgreSQL) the main queries planned on their indexes.
+
+Archives come from ``generate_archive`` at a few small sizes; what matters is
+that nothing grows with the size (speed itself is measured in bench/)."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article, Category
+from articles.search import search_articles
+
+pytestmark = pytest.mark.django_db
+
+SIZES = (12, 60)
+
+
+def build(size):
+    call_command("generate_archive", articles=size, media=size // 3, verbosity=0)
+
+
+def queries(fn) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def measure(client, admin_client):
+    # The same article, section and words at every size (the first ones
+    # written), so that only the archive size changes between measurements.
+    article = Article.objects.public().filter(language="en").select_related("section")
+    article = article.order_by("pk").first()
+    section, year = article.section, article.publish_at.year
+    word = article.headline.split()[-1]
+
+    def get(c, url):
+        return lambda: c.get(url).status_code == 200 or pytest.fail(url)
+
+    return {
+        "search": queries(lambda: search_articles("government oil")),
+        "search_filtered": queries(
+            lambda: search_articles(word, section=section, year=year)
+        ),
+        "search_page": queries(get(client, "/search/?q=government")),
+        "article_page": queries(get(client, article.get_absolute_url())),
+        "section_page": queries(get(client, section.get_absolute_url())),
+        "archive_year": queries(get(client, f"/archive/{year}/")),
+        "api_list": queries(
+            get(client, "/api/v1/articles/?page_size=50&expand=authors,section,lead_media,tags")
+        ),
+        "admin_changelist": queries(get(admin_client, "/admin/articles/article/")),
+    }
+
+
+def test_query_counts_do_not_grow_with_the_archive(client, admin_client, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    counts = []
+    built = 0
+    for size in SIZES:
+        build(size)
+        built = size
+        counts.append(measure(client, admin_client))
+    assert Article.objects.filter(legacy_source="synthetic").count() == built
+    assert counts[0] == counts[1]
+    budgets = {  # DESIGN.md §7
+        "article_page": 8,
+        "section_page": 10,
+        "archive_year": 10,
+        "api_list": 8,
+        "search": 5,
+        "search_filtered": 6,
+    }
+    for name, budget in budgets.items():
+        assert counts[-1][name] <= budget, (name, counts[-1][name])
+
+
+def test_generate_archive_is_idempotent_and_indexed():
+    build(10)
+    build(10)
+    assert Article.objects.filter(legacy_source="synthetic").count() == 10
+    headline = Article.objects.filter(language="en").first().headline
+    assert search_articles(f'"{headline}"').total >= 1
+
+
+# --- PostgreSQL plans ------------------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="EXPLAIN plans and GIN indexes are PostgreSQL's"
+)
+
+
+def plan(queryset, *, bitmap=False, ordered=False) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A test table is tiny, so a sequential scan (or walking the primary
+        # key) would always win; with them disabled the plan shows which index
+        # serves the query, as it does on a big archive (see bench/).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if bitmap:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+        if ordered:  # listings: the index must deliver the order (no sort)
+            cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+        for name in ("enable_seqscan", "enable_indexscan", "enable_sort"):
+            cursor.execute(f"RESET {name}")
+    return text
+
+
+@postgres_only
+def test_main_queries_use_their_indexes():
+    build(30)
+    section = Category.objects.filter(parent__isnull=True).order_by("position").first()
+    from articles.models import SearchDocument
+    from articles.search import _pg_query, parse_query
+
+    # search_articles() narrows the documents with vector @@ tsquery first.
+    search = SearchDocument.objects.filter(vector=_pg_query(parse_query("oil"), None))
+    assert "Bitmap Index Scan on search_document_vector_gin" in plan(search, bitmap=True)
+    assert "article_section_pub_idx" in plan(
+        Article.objects.public().filter(section=section).order_by("-publish_at", "-id")[:20],
+        ordered=True,
+    )
+    assert "article_status_pub_idx" in plan(
+        Article.objects.public().order_by("-publish_at", "-id")[:20], ordered=True
+    )
