@@ -22,5 +22,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404, never the site's HTML page.
-    re_path(r"^api(?:/.*)?$", json_not_found),
+    re_path(r"^api(?:/[\s\S]*)?$", json_not_found),
 ]

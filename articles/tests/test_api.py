@@ -69,7 +69,10 @@ def test_editor_sees_every_status_and_can_filter_by_it():
     public = make_article(section=section)
     hidden = hidden_variants(section)
     client = api_client(*EDITOR)
-    assert set(ids(client.get("/api/v1/articles/"))) == {public.pk, *(a.pk for a in hidden.values())}
+    assert set(ids(client.get("/api/v1/articles/"))) == {
+        public.pk,
+        *(a.pk for a in hidden.values()),
+    }
     assert ids(client.get("/api/v1/articles/", {"status": "draft"})) == [hidden["draft"].pk]
     response = client.get(f"/api/v1/articles/{hidden['draft'].pk}/")
     assert response.status_code == 200

@@ -1,0 +1,105 @@
+"""API glue: schema and docs, the token command, JSON errors, throttling,
+CORS and the conditional-GET middleware."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_is_openapi_3_and_documents_every_resource_and_status():
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for resource in ("articles", "media", "categories", "authors", "tags"):
+        assert f"/api/v1/{resource}/" in schema["paths"]
+    detail = schema["paths"]["/api/v1/articles/{id}/"]
+    assert {"200", "304", "400", "404", "429"} <= set(detail["get"]["responses"])
+    assert {"403", "409", "412"} <= set(detail["patch"]["responses"])
+    media_create = schema["paths"]["/api/v1/media/"]["post"]
+    assert {"201", "400", "409"} <= set(media_create["responses"])
+    params = {p["name"] for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]}
+    assert {
+        "section", "category", "tag", "author", "language", "published_after",
+        "published_before", "year", "month", "legacy_id", "slug", "q", "ordering",
+        "cursor", "page_size", "fields", "expand",
+    } <= params  # fmt: skip
+
+
+def test_docs_are_served_without_a_cdn():
+    response = APIClient().get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def test_unknown_api_address_is_a_json_404():
+    response = APIClient().get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_create_api_token_prints_a_working_token(capsys):
+    get_user_model().objects.create_user("ed", password="x")
+    call_command("create_api_token", "ed")
+    key = capsys.readouterr().out.strip()
+    assert Token.objects.get(user__username="ed").key == key
+    call_command("create_api_token", "ed")
+    assert capsys.readouterr().out.strip() == key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/articles/")["Cache-Control"] == "private, no-store"
+    with pytest.raises(CommandError):
+        call_command("create_api_token", "nobody")
+
+
+def test_bad_token_is_401_json():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = client.get("/api/v1/articles/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+
+
+def test_anonymous_throttle_gives_429(settings):
+    settings.API_THROTTLE_RATES = {"anon": "3/minute", "user": "100/minute"}
+    client = APIClient()
+    codes = [client.get("/api/v1/tags/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert "Retry-After" in client.get("/api/v1/tags/")
+
+
+def test_cors_allows_configured_origins_only(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://front.example"]
+    client = APIClient()
+    allowed = client.get("/api/v1/tags/", HTTP_ORIGIN="https://front.example")
+    assert allowed["Access-Control-Allow-Origin"] == "https://front.example"
+    refused = client.get("/api/v1/tags/", HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_last_modified_only_moves_forward_for_a_url():
+    from articles.tests.factories import make_tag
+
+    tag = make_tag(name="One")
+    client = APIClient()
+    first = client.get(f"/api/v1/tags/{tag.pk}/")
+    tag.name = "Two"
+    tag.save()
+    second = client.get(f"/api/v1/tags/{tag.pk}/")
+    assert second["ETag"] != first["ETag"]
+    from django.utils.http import parse_http_date
+
+    assert parse_http_date(second["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    assert (
+        client.get(
+            f"/api/v1/tags/{tag.pk}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        ).status_code
+        == 200
+    )
