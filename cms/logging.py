@@ -40,6 +40,9 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
         request = getattr(record, "request", None)
+        if entry["request_id"] == "-" and getattr(request, "id", None):
+            # django.request logs after the middleware has returned.
+            entry["request_id"] = request.id
         if request is not None and hasattr(request, "path"):
             entry["method"] = getattr(request, "method", None)
             entry["path"] = request.path
