@@ -80,7 +80,9 @@ class CategorySerializer(ShapedSerializer, serializers.ModelSerializer):
         return public_url(category.get_absolute_url())
 
     def get_children(self, category) -> CategoryCompactSerializer(many=True):
-        return CategoryCompactSerializer(category.children.all(), many=True).data
+        if not hasattr(self, "_child_serializer"):
+            self._child_serializer = CategoryCompactSerializer()
+        return [self._child_serializer.to_representation(c) for c in category.children.all()]
 
     def get_article_count(self, category) -> int:
         """Public articles whose primary section this is."""

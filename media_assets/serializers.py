@@ -61,9 +61,19 @@ class Expandable(serializers.Field):
         return value
 
     def to_representation(self, value):
-        expanded = self.field_name in self.context.get("expand", ())
-        serializer_class = self.full if expanded else self.compact
-        return serializer_class(value, many=self.many, context=nested_context(self.context)).data
+        serializer = self._nested(self.field_name in self.context.get("expand", ()))
+        if self.many:
+            return [serializer.to_representation(item) for item in value]
+        return serializer.to_representation(value)
+
+    def _nested(self, expanded: bool):
+        # One nested serializer per field and form, reused for every row:
+        # building a ModelSerializer's fields is the costly part.
+        cache = self.__dict__.setdefault("_nested_serializers", {})
+        if expanded not in cache:
+            serializer_class = self.full if expanded else self.compact
+            cache[expanded] = serializer_class(context=nested_context(self.context))
+        return cache[expanded]
 
 
 class ExpandableExtension(OpenApiSerializerFieldExtension):
@@ -107,9 +117,13 @@ def check_query_params(view, request, *, shaping=("fields",)) -> None:
 def absolute_media_url(request, url: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
-    if request is not None:
-        return request.build_absolute_uri(url)
-    return settings.SITE_URL + url
+    if request is None:
+        return settings.SITE_URL + url
+    # Worked out once per request: a list shows hundreds of rendition URLs.
+    origin = getattr(request, "_media_origin", None)
+    if origin is None:
+        origin = request._media_origin = request.build_absolute_uri("/")[:-1]
+    return origin + url
 
 
 # --- media ------------------------------------------------------------------------
@@ -168,7 +182,9 @@ class MediaSerializer(ShapedSerializer, serializers.ModelSerializer):
 
     def get_renditions(self, asset) -> RenditionSerializer(many=True):
         # Only what the view prefetched: a serializer never generates files.
-        return RenditionSerializer(asset.renditions.all(), many=True, context=self.context).data
+        if not hasattr(self, "_rendition_serializer"):
+            self._rendition_serializer = RenditionSerializer(context=self.context)
+        return [self._rendition_serializer.to_representation(r) for r in asset.renditions.all()]
 
     def get_usage_count(self, asset) -> int:
         return getattr(asset, "usage_count", 0)
