@@ -8,7 +8,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint check-migrations demo clean serve release worker backup restore
+.PHONY: run test lint check-migrations demo clean serve release worker backup restore bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,3 +82,13 @@ restore: $(STAMP)
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/cms-....tar.gz"; exit 2; }
 	$(PY) manage.py restore_site "$(BACKUP)"
 
+# `make bench [N=5000]`: a synthetic archive of N articles (built once, then
+# reused), served by granian with 2 workers, measured with wrk (installed here
+# if missing, else a Python load generator); writes bench/RESULTS.md and
+# bench/results.json. SQLite by default; PostgreSQL/Redis with DATABASE_URL /
+# CACHE_URL. 100 000+: `make bench N=100000` (see README "Benchmarks").
+N ?= 5000
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get install -y -q wrk >/dev/null 2>&1) \
+	  || echo "wrk is not available: using the Python load generator."
+	$(PY) bench/run.py --articles $(N)

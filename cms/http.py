@@ -56,11 +56,6 @@ class CursorPagination(pagination.CursorPagination):
             # A bad cursor is a bad parameter, not a missing page.
             raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from None
 
-    def get_page_size(self, request):
-        # Huge, negative or non-numeric sizes fall back to the default or the
-        # cap instead of failing.
-        return super().get_page_size(request)
-
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

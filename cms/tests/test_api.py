@@ -103,3 +103,26 @@ def test_last_modified_only_moves_forward_for_a_url():
         ).status_code
         == 200
     )
+
+
+def test_session_writes_need_the_csrf_token():
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user("tagger", password="x")
+    user.user_permissions.add(Permission.objects.get(codename="add_tag"))
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    refused = client.post("/api/v1/tags/", {"name": "A", "slug": "a"}, format="json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+
+    secret = _get_new_csrf_string()
+    client.cookies["csrftoken"] = secret
+    allowed = client.post(
+        "/api/v1/tags/",
+        {"name": "A", "slug": "a"},
+        format="json",
+        HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret),
+    )
+    assert allowed.status_code == 201
