@@ -125,9 +125,12 @@ def _related(article, limit=RELATED_ITEMS):
 def _translations(article):
     """Public language versions of ``article`` (itself excluded) for hreflang."""
     root = article.translation_of_id or article.pk
+    # The OR is resolved on its own (primary key + translation_of index):
+    # beside public()'s conditions SQLite walked every public article instead.
+    family = Article.objects.filter(Q(pk=root) | Q(translation_of_id=root)).values("pk")
     return list(
         Article.objects.public()
-        .filter(Q(pk=root) | Q(translation_of_id=root))
+        .filter(pk__in=family)
         .exclude(pk=article.pk)
         .select_related("section")
         .only("pk", "slug", "language", "section__slug")

@@ -236,6 +236,7 @@ def main():
     env = base_env(db)
     print(f"== archive: {args.articles} articles on {db}")
     manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")  # as `make serve` does
     started = time.monotonic()
     manage(env, "generate_archive", "--articles", str(args.articles))
     build_seconds = time.monotonic() - started

@@ -13,6 +13,7 @@ from articles.search import (
     parse_query,
     rebuild_index,
     reindex_articles,
+    remove_articles,
     search_articles,
 )
 from articles.tests.factories import (
@@ -301,3 +302,21 @@ def test_postgres_english_stemming_and_simple_for_arabic():
     ar = make_article(headline="المفاوضات مستمرة", language="ar")
     assert ids(search_articles("run")) == [en.pk]
     assert ids(search_articles("المفاوضات")) == [ar.pk]
+
+
+def test_rebuild_search_index_command():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    article = make_article(headline="Lighthouse keepers")
+    remove_articles([article.pk])
+    if connection.vendor == "postgresql":
+        from articles.models import SearchDocument
+
+        SearchDocument.objects.all().delete()
+    assert search_articles("lighthouse").total == 0
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert out.getvalue().strip() == "Indexed 1 articles."
+    assert ids(search_articles("lighthouse")) == [article.pk]
