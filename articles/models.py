@@ -210,15 +210,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_detail(self):
         """What the article page shows: the listing's data plus the section's
-        parent, tags, categories and the lead photo's renditions."""
+        parent, the tags and the lead photo's renditions."""
         return (
             self.for_listing()
             .select_related("section__parent")
-            .prefetch_related(
-                "tags",
-                "categories",
-                Prefetch("lead_media__renditions"),
-            )
+            .prefetch_related("tags", Prefetch("lead_media__renditions"))
         )
 
     def in_sections(self, category: Category):

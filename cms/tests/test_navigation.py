@@ -1,0 +1,28 @@
+import pytest
+
+from articles.tests.factories import make_category
+from cms.caching import current_generation
+from cms.context_processors import _top_level_sections
+
+pytestmark = pytest.mark.django_db
+
+
+def test_navigation_is_read_once_per_content_generation(django_assert_num_queries):
+    section = make_category(name="Opinion", slug="opinion", position=2)
+    make_category(name="Gulf", slug="gulf", parent=section)
+    current_generation()
+    with django_assert_num_queries(1):
+        first = _top_level_sections()
+        second = _top_level_sections()
+    assert [s.name for s in first] == [s.name for s in second] == ["Opinion"]
+
+
+def test_a_renamed_section_shows_at_once(client, django_capture_on_commit_callbacks):
+    section = make_category(name="Opinion", slug="opinion")
+    assert ">Opinion<" in client.get("/opinion/").content.decode()
+    # Every content save starts a new generation of cached pages and navigation.
+    section.name = "Comment"
+    with django_capture_on_commit_callbacks(execute=True):
+        section.save()
+    html = client.get("/opinion/").content.decode()
+    assert ">Comment<" in html and ">Opinion<" not in html
