@@ -8,10 +8,13 @@ so permissions, version checks and revisions are those of the admin.
 
 import re
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.http import parse_etags
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -53,7 +56,7 @@ NOT_MODIFIED = {
     304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since).")
 }
 PRECONDITION = {
-    412: OpenApiResponse(description="If-Match names a stale version; nothing was changed."),
+    412: OpenApiResponse(description="If-Match names a stale ETag; nothing was changed."),
 }
 CONFLICT = {409: OpenApiResponse(description="A stale `version`, or the object is in use.")}
 IF_MATCH = OpenApiParameter(
@@ -443,6 +446,35 @@ class TaxonomyViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
             return self.write_serializer_class
         return self.read_serializer_class
 
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action in ("partial_update", "destroy") and self.request.headers.get("If-Match"):
+            # Held until the write commits: see _check_if_match.
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def _check_if_match(self, instance):
+        """412 unless If-Match names the ETag a GET of this URL would give
+        this user now (no header: no check).
+
+        These rows have no version number, and their ETag is a hash of what
+        GET sends, article counts included; so the check renders that same
+        representation, with the row locked (``filter_queryset``) so that two
+        writers holding one ETag cannot both pass. Rather than add version
+        columns: no migration, and the ETags clients already hold stay valid.
+        A newly published article also makes an ETag stale, which only costs
+        the client a fresh GET.
+        """
+
+        def representation():
+            return self.request.accepted_renderer.render(
+                self.read(instance).data,
+                self.request.accepted_media_type,
+                self.get_renderer_context(),
+            )
+
+        import_string(settings.API_IF_MATCH_CHECK)(self.request, representation)
+
     def _write(self, instance, *, partial, status_code):
         serializer = self.write_serializer_class(instance, data=self.request.data, partial=partial)
         unknown = set(getattr(self.request.data, "keys", dict)()) - set(serializer.fields)
@@ -458,15 +490,20 @@ class TaxonomyViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
         return self._write(None, partial=False, status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        return self._write(self.get_object(), partial=True, status_code=status.HTTP_200_OK)
+        with transaction.atomic():
+            instance = self.get_object()
+            self._check_if_match(instance)
+            return self._write(instance, partial=True, status_code=status.HTTP_200_OK)
 
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
-        if not request.user.has_perm(
-            f"{self.model._meta.app_label}.delete_{self.model._meta.model_name}"
-        ):
-            raise PermissionDenied()
-        services.taxonomy_delete(instance=instance, user=request.user)
+        with transaction.atomic():
+            instance = self.get_object()
+            if not request.user.has_perm(
+                f"{self.model._meta.app_label}.delete_{self.model._meta.model_name}"
+            ):
+                raise PermissionDenied()
+            self._check_if_match(instance)
+            services.taxonomy_delete(instance=instance, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -482,13 +519,19 @@ def _taxonomy_schema(read, write, name):
             responses={200: read, **NOT_MODIFIED, **READ_ERRORS},
         ),
         create=extend_schema(request=write, responses={201: read, **ERRORS}),
-        partial_update=extend_schema(request=write, responses={200: read, **ERRORS}),
+        partial_update=extend_schema(
+            request=write,
+            parameters=[IF_MATCH],
+            responses={200: read, **ERRORS, **PRECONDITION},
+        ),
         destroy=extend_schema(
+            parameters=[IF_MATCH],
             responses={
                 204: None,
                 409: OpenApiResponse(description=f"The {name} is in use."),
                 **ERRORS,
-            }
+                **PRECONDITION,
+            },
         ),
     )
 

@@ -214,6 +214,9 @@ API_THROTTLE_RATES = {
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60, minimum=0)
 # How long the time a representation was first served is remembered.
 API_LAST_MODIFIED_TTL = 7 * 24 * 3600
+# If-Match for media, categories, authors and tags (articles compare their
+# version); named here so the apps' API modules need not import cms.
+API_IF_MATCH_CHECK = "cms.http.check_if_match"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsroom CMS API",
     "DESCRIPTION": "Articles, sections, authors, tags and photos of the newsroom archive.",

@@ -424,3 +424,61 @@ def test_category_in_use_cannot_be_deleted_and_parent_cycle_is_refused():
     detail = APIClient().get(f"/api/v1/categories/{section.pk}/").json()
     assert detail["children"] == [{"id": child.pk, "slug": child.slug, "name": child.name}]
     assert detail["parent"] is None
+
+
+TAXONOMIES = {"categories": make_category, "authors": make_author, "tags": make_tag}
+STALE = "The resource changed since the ETag named in If-Match; nothing was changed."
+
+
+@pytest.mark.parametrize("resource", sorted(TAXONOMIES))
+def test_taxonomy_if_match_fresh_edits_stale_or_malformed_gives_412(resource):
+    obj = TAXONOMIES[resource]()
+    model = obj._meta.model_name
+    client = api_client(f"articles.change_{model}", f"articles.delete_{model}")
+    url = f"/api/v1/{resource}/{obj.pk}/"
+    etag = client.get(url)["ETag"]
+    fresh = client.patch(url, {"name": "First"}, format="json", HTTP_IF_MATCH=etag)
+    assert fresh.status_code == 200, fresh.content
+    assert fresh.json()["name"] == "First"
+    current = client.get(url)["ETag"]
+    # The old ETag, a weak one (If-Match compares strongly), garbage.
+    for header in (etag, f"W/{current}", "not-an-etag"):
+        refused = client.patch(url, {"name": "Second"}, format="json", HTTP_IF_MATCH=header)
+        assert refused.status_code == 412, header
+        assert refused["Content-Type"] == "application/json"
+        assert refused.json() == {"detail": STALE}
+    obj.refresh_from_db()
+    assert obj.name == "First"
+    assert client.patch(url, {"name": "Third"}, format="json").status_code == 200
+    obj.refresh_from_db()
+    assert obj.name == "Third"
+
+
+@pytest.mark.parametrize("resource", sorted(TAXONOMIES))
+def test_taxonomy_delete_with_a_stale_if_match_gives_412_and_keeps_it(resource):
+    obj = TAXONOMIES[resource]()
+    model = obj._meta.model_name
+    client = api_client(f"articles.change_{model}", f"articles.delete_{model}")
+    url = f"/api/v1/{resource}/{obj.pk}/"
+    etag = client.get(url)["ETag"]
+    assert client.patch(url, {"name": "Changed"}, format="json").status_code == 200
+    refused = client.delete(url, HTTP_IF_MATCH=etag)
+    assert refused.status_code == 412
+    assert refused.json() == {"detail": STALE}
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    assert client.delete(url, HTTP_IF_MATCH=client.get(url)["ETag"]).status_code == 204
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_taxonomy_if_match_sees_a_new_public_article_as_a_change():
+    # The ETag hashes what GET sends, article_count included.
+    tag = make_tag()
+    client = api_client("articles.change_tag")
+    etag = client.get(f"/api/v1/tags/{tag.pk}/")["ETag"]
+    make_article(tags=[tag])
+    refused = client.patch(
+        f"/api/v1/tags/{tag.pk}/", {"name": "Renamed"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert refused.status_code == 412
+    tag.refresh_from_db()
+    assert tag.name != "Renamed"

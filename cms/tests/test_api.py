@@ -30,6 +30,23 @@ def test_schema_is_openapi_3_and_documents_every_resource_and_status():
     } <= params  # fmt: skip
 
 
+def test_schema_documents_if_match_and_412_on_every_detail_write():
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/articles/{id}/",
+        "/api/v1/media/{media_id}/",
+        "/api/v1/categories/{id}/",
+        "/api/v1/authors/{id}/",
+        "/api/v1/tags/{id}/",
+    ):
+        for method in ("patch", "delete"):
+            operation = paths[path][method]
+            assert "412" in operation["responses"], (path, method)
+            headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+            assert headers == {"If-Match"}, (path, method)
+
+
 def test_docs_are_served_without_a_cdn():
     response = APIClient().get("/api/docs/")
     assert response.status_code == 200

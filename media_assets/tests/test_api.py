@@ -195,3 +195,57 @@ def test_photo_desk_edits_and_cannot_delete_a_photo_in_use():
     assert desk.delete(f"/api/v1/media/{photo.media_id}/").status_code == 409
     unused = make_media()
     assert desk.delete(f"/api/v1/media/{unused.media_id}/").status_code == 204
+
+
+STALE = "The resource changed since the ETag named in If-Match; nothing was changed."
+
+
+def test_if_match_fresh_edits_stale_or_malformed_gives_412_and_changes_nothing():
+    photo = make_media(credit="Before")
+    desk = api_client(*PHOTO_DESK)
+    url = f"/api/v1/media/{photo.media_id}/"
+    etag = desk.get(url)["ETag"]
+    fresh = desk.patch(url, {"credit": "First"}, format="json", HTTP_IF_MATCH=etag)
+    assert fresh.status_code == 200, fresh.content
+    assert fresh.json()["credit"] == "First"
+    current = desk.get(url)["ETag"]
+    assert current != etag
+    # The old ETag, a weak one (If-Match compares strongly), garbage.
+    for header in (etag, f"W/{current}", "not-an-etag"):
+        refused = desk.patch(url, {"credit": "Second"}, format="json", HTTP_IF_MATCH=header)
+        assert refused.status_code == 412, header
+        assert refused["Content-Type"] == "application/json"
+        assert refused.json() == {"detail": STALE}
+    photo.refresh_from_db()
+    assert photo.credit == "First"
+    # The current ETag among others, "*", and no If-Match at all still write.
+    listed = desk.patch(url, {"credit": "Third"}, format="json", HTTP_IF_MATCH=f'"x", {current}')
+    assert listed.status_code == 200, listed.content
+    star = desk.patch(url, {"credit": "Fourth"}, format="json", HTTP_IF_MATCH="*")
+    assert star.status_code == 200
+    assert desk.patch(url, {"credit": "Fifth"}, format="json").status_code == 200
+    photo.refresh_from_db()
+    assert photo.credit == "Fifth"
+
+
+def test_if_match_agrees_with_the_etag_of_get_with_fields():
+    photo = make_media()
+    desk = api_client(*PHOTO_DESK)
+    url = f"/api/v1/media/{photo.media_id}/?fields=media_id,credit"
+    etag = desk.get(url)["ETag"]
+    changed = desk.patch(url, {"credit": "AFP/Other"}, format="json", HTTP_IF_MATCH=etag)
+    assert changed.status_code == 200, changed.content
+
+
+def test_delete_with_a_stale_if_match_gives_412_and_keeps_the_photo():
+    photo = make_media()
+    desk = api_client(*PHOTO_DESK)
+    url = f"/api/v1/media/{photo.media_id}/"
+    etag = desk.get(url)["ETag"]
+    assert desk.patch(url, {"credit": "Changed"}, format="json").status_code == 200
+    refused = desk.delete(url, HTTP_IF_MATCH=etag)
+    assert refused.status_code == 412
+    assert refused.json() == {"detail": STALE}
+    assert MediaAsset.objects.filter(pk=photo.pk).exists()
+    assert desk.delete(url, HTTP_IF_MATCH=desk.get(url)["ETag"]).status_code == 204
+    assert not MediaAsset.objects.filter(pk=photo.pk).exists()
