@@ -97,7 +97,10 @@ class LatestArticlesFeed:
         queryset = Article.objects.public()
         if obj is not None:
             queryset = queryset.in_sections(obj)
-        return list(queryset.for_listing().order_by("-publish_at", "-id")[:FEED_ITEMS])
+        # The enclosure is the original: no renditions to prefetch.
+        return list(
+            queryset.for_listing(pictures=False).order_by("-publish_at", "-id")[:FEED_ITEMS]
+        )
 
     def item_title(self, item):
         return item.headline

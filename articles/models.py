@@ -14,7 +14,8 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from articles.html import count_words, sanitize_body
-from media_assets.models import MediaAsset
+from media_assets.models import MediaAsset, Rendition
+from media_assets.renditions import picture_specs
 
 # URL words the site uses itself; a section slug may not take them because
 # sections live at /<slug>/.
@@ -185,6 +186,32 @@ def legacy_path_of(url: str) -> str:
     return (f"{path}?{parts.query}" if parts.query else path)[:500]
 
 
+# The ``{% picture %}`` spec of listing teasers (templates/includes/article_teaser.html).
+TEASER_PICTURE_SPEC = "card"
+
+
+def teaser_renditions(lookup: str = "lead_media__renditions") -> Prefetch:
+    """The renditions a teaser's picture reads (its spec and the smaller ones
+    of its srcset), for every lead photo of a list in one query."""
+    return Prefetch(
+        lookup, queryset=Rendition.objects.filter(spec__in=picture_specs(TEASER_PICTURE_SPEC))
+    )
+
+
+def listing_prefetches(*, pictures: bool = True) -> list[Prefetch]:
+    """The prefetches of ``for_listing()``, also for ``prefetch_related_objects()``
+    over teasers gathered by several queries (the home page)."""
+    lookups = [
+        Prefetch(
+            "article_authors",
+            queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
+        )
+    ]
+    if pictures:
+        lookups.append(teaser_renditions())
+    return lookups
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles readers may see: published, ``publish_at`` reached and not
@@ -198,24 +225,29 @@ class ArticleQuerySet(models.QuerySet):
             publish_at__lte=now,
         )
 
-    def for_listing(self):
-        """What a list of teasers shows: section, lead photo and the ordered
-        authors, in a fixed number of queries whatever the page size."""
+    def for_listing(self, *, pictures: bool = True):
+        """What a list of teasers shows: section, lead photo, the ordered
+        authors and (unless ``pictures=False``, for lists without teaser
+        pictures such as feeds) the lead photos' renditions that the teaser's
+        ``{% picture %}`` reads, in a fixed number of queries whatever the page
+        size."""
         return self.select_related("section", "lead_media").prefetch_related(
-            Prefetch(
-                "article_authors",
-                queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
-            )
+            *listing_prefetches(pictures=pictures)
         )
 
-    def for_detail(self):
+    def for_detail(self, *, lead_renditions: bool = True):
         """What the article page shows: the listing's data plus the section's
-        parent, the tags and the lead photo's renditions."""
-        return (
-            self.for_listing()
+        parent, the tags and the lead photo's renditions (every spec; left out
+        with ``lead_renditions=False`` by a caller that fetches them together
+        with other photos')."""
+        queryset = (
+            self.for_listing(pictures=False)
             .select_related("section__parent")
-            .prefetch_related("tags", Prefetch("lead_media__renditions"))
+            .prefetch_related("tags")
         )
+        if lead_renditions:
+            queryset = queryset.prefetch_related("lead_media__renditions")
+        return queryset
 
     def in_sections(self, category: Category):
         """Articles whose primary section is ``category`` or one below it."""

@@ -334,7 +334,7 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
     rendered ``search_snippet``."""
     if _is_postgres():
         ranked = _pg_ranked(queryset, parsed, language, snippets=True)
-        items = list(ranked.for_listing()[start : start + count])
+        items = list(ranked.for_listing(pictures=False)[start : start + count])
     else:
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)
         recency = (
@@ -350,7 +350,9 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
             " LIMIT %s OFFSET %s",
         )
         rows = _sqlite_rows(sql, [*params, count, start])
-        found = queryset.model.objects.for_listing().in_bulk([pk for pk, _, _ in rows])
+        found = queryset.model.objects.for_listing(pictures=False).in_bulk(
+            [pk for pk, _, _ in rows]
+        )
         items = []
         for pk, score, snippet in rows:
             if pk in found:
@@ -408,7 +410,7 @@ def search_articles(
 
     Queries, whatever the archive size: results, their authors, section
     counts, section names, year counts (plus one per section level when
-    filtering by section).
+    filtering by section). The search page adds the teasers' pictures.
     """
     from articles.models import Article, Category
 

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +19,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from articles.middleware import find_redirect
-from articles.models import Article, Author, Category, Tag
+from articles.models import (
+    TEASER_PICTURE_SPEC,
+    Article,
+    Author,
+    Category,
+    Tag,
+    listing_prefetches,
+    teaser_renditions,
+)
 from articles.pagination import paginate_keyset
 from articles.search import search_articles
 from cms.caching import cache_public_page
+from media_assets.models import Rendition
+from media_assets.renditions import picture_specs
 
 SECTION_PAGE_SIZE = 20
 HOME_ITEMS_PER_SECTION = 5
@@ -72,7 +82,9 @@ def home(request):
     """The lead story, then the latest articles of each top-level section
     (sub-sections included)."""
     categories = list(Category.objects.all())
-    public = Article.objects.public().for_listing()
+    # Rows only; the teasers' authors and pictures are prefetched once below
+    # for the lead and every block together.
+    public = Article.objects.public().select_related("section", "lead_media")
     lead = public.first()
     blocks = []
     for section in (c for c in categories if c.parent_id is None):
@@ -83,6 +95,11 @@ def home(request):
                  if lead is None or a.pk != lead.pk][:HOME_ITEMS_PER_SECTION]
         if items:
             blocks.append((section, items))
+    shown = [article for _, items in blocks for article in items]
+    prefetch_related_objects(
+        [lead, *shown] if lead else shown,
+        *listing_prefetches(),
+    )
     return render(request, "articles/home.html", {"lead": lead, "blocks": blocks})
 
 
@@ -122,6 +139,18 @@ def _related(article, limit=RELATED_ITEMS):
     )
 
 
+def _prefetch_pictures(article, related):
+    """The lead photo's renditions (every spec: its picture, the social card)
+    and the related teasers' (the teaser's specs) in one query."""
+    renditions = Rendition.objects.filter(
+        Q(asset_id=article.lead_media_id) | Q(spec__in=picture_specs(TEASER_PICTURE_SPEC))
+    )
+    prefetch_related_objects(
+        [a.lead_media for a in (article, *related) if a.lead_media is not None],
+        Prefetch("renditions", queryset=renditions),
+    )
+
+
 def _translations(article):
     """Public language versions of ``article`` (itself excluded) for hreflang."""
     root = article.translation_of_id or article.pk
@@ -140,7 +169,8 @@ def _translations(article):
 @require_safe
 @cache_public_page
 def article_detail(request, section, pk, slug):
-    article = get_object_or_404(_visible_articles(request).for_detail(), pk=pk)
+    # The lead photo's renditions come with the related teasers' (one query).
+    article = get_object_or_404(_visible_articles(request).for_detail(lead_renditions=False), pk=pk)
     if section != article.section.slug and slug != article.slug:
         # Neither part matches: an unrelated old address that happens to have
         # a number in the middle (/2015/03/story/). The redirect fallback
@@ -148,6 +178,8 @@ def article_detail(request, section, pk, slug):
         raise Http404("No such article.")
     if section != article.section.slug or slug != article.slug:
         return redirect(article, permanent=True)
+    related = _related(article)
+    _prefetch_pictures(article, related)
     response = render(
         request,
         "articles/article_detail.html",
@@ -156,7 +188,7 @@ def article_detail(request, section, pk, slug):
             "section": article.section,
             "preview": not article.is_public,
             "site_url": settings.SITE_URL,
-            "related": _related(article),
+            "related": related,
             "translations": _translations(article),
         },
     )
@@ -303,6 +335,9 @@ def search(request):
         language=language,
         page=int(page) if page.isdigit() and len(page) < 5 else 1,
     )
+    # The teasers' pictures: one query for the page (search_articles() leaves
+    # them out, as not every caller shows pictures).
+    prefetch_related_objects(results.items, teaser_renditions())
     response = render(
         request,
         "articles/search.html",

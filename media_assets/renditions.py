@@ -47,6 +47,24 @@ def resolve_spec(spec: str | RenditionSpec) -> RenditionSpec:
     raise KeyError(f"Unknown rendition spec {spec!r}.")
 
 
+def srcset_ladder(spec: str | RenditionSpec) -> list[RenditionSpec]:
+    """The specs a ``{% picture %}`` of ``spec`` offers in its srcset: ``spec``
+    itself, preceded (unless it crops) by every smaller plain-width spec."""
+    wanted = resolve_spec(spec)
+    if wanted.crop:
+        return [wanted]
+    smaller = [
+        s for s in default_specs() if not s.crop and s.height is None and s.width < wanted.width
+    ]
+    return [*smaller, wanted]
+
+
+def picture_specs(*specs: str | RenditionSpec) -> list[str]:
+    """Names of the renditions ``{% picture %}`` reads for ``specs``: what a
+    listing prefetches (``Rendition.objects.filter(spec__in=...)``)."""
+    return list(dict.fromkeys(s.name for spec in specs for s in srcset_ladder(spec)))
+
+
 def original_format(asset: MediaAsset) -> str | None:
     """The Pillow format name of the asset's original, from its MIME type."""
     return _MIME_TO_FORMAT.get(asset.mime_type)

@@ -45,7 +45,8 @@ def test_article_page_query_budget(client, django_assert_max_num_queries):
     article = _rich_articles(section, 1, per_article=12)[0]
     _warm()
     # 1 article + section + parent + lead photo (joined), 2 authors, 3 tags,
-    # 4 lead renditions, 5 related articles, 6 translations (hreflang).
+    # 4 related articles, 5 renditions of the lead photo and of the related
+    # teasers' photos together, 6 translations (hreflang).
     with django_assert_max_num_queries(8):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -59,7 +60,8 @@ def test_section_page_query_budget_does_not_grow(client, django_assert_max_num_q
     _rich_articles(child, count - count // 2)
     _warm()
     # 1 section (+parent), 2 children, 3 descendant ids (per tree level: 2-3),
-    # 4 page of articles (+section, lead photo), 5 authors.
+    # 4 page of articles (+section, lead photo), 5 authors, 6 the teasers'
+    # picture renditions.
     with django_assert_max_num_queries(10):
         response = client.get(section.get_absolute_url())
     assert response.status_code == 200
@@ -71,8 +73,9 @@ def test_home_page_query_budget(client, django_assert_max_num_queries):
     for section in sections:
         _rich_articles(section, 6, per_article=3)
     _warm()
-    # 1 categories, 2-3 lead story (+authors), 2 per section (articles,
-    # authors): grows with sections, never with articles.
+    # 1 categories, 2 lead story, 1 per section (articles), then for all the
+    # teasers together: authors, picture renditions. Grows with sections,
+    # never with articles (3 + 2 per section is the budget).
     with django_assert_max_num_queries(3 + 2 * len(sections)):
         response = client.get("/")
     assert response.status_code == 200
@@ -96,3 +99,32 @@ def test_article_page_with_body_figures_stays_in_budget(client, django_assert_ma
     for asset in figures:
         assert f"Figure {asset.caption[-1]}" in html
         assert "<figcaption" in html
+
+
+def test_article_page_with_related_teasers_and_figures_stays_in_budget(
+    client, django_assert_max_num_queries
+):
+    from media_assets.models import Rendition
+    from media_assets.renditions import generate_standard_renditions
+
+    section = make_category()
+    figure = make_media(with_file=True, caption="Figure")
+    related = _rich_articles(section, 4, per_article=2)
+    for other in related:
+        generate_standard_renditions(other.lead_media, specs=["thumb", "card"], formats=["JPEG"])
+    article = make_article(
+        section=section,
+        body=f'<p>Text</p><figure data-media-id="{figure.media_id}"></figure>',
+        lead_media=make_media(with_file=True),
+    )
+    _warm()
+    # The article page's 6 queries (the related teasers' renditions come with
+    # the lead photo's) plus 2 for the body figures.
+    with django_assert_max_num_queries(8):
+        response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert len(response.context["related"]) == 4
+    for other in related:
+        card = Rendition.objects.get(asset=other.lead_media, spec="card", format="JPEG")
+        assert f'<img src="{card.url}"' in html

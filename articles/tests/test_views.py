@@ -196,3 +196,66 @@ def test_script_in_fields_is_escaped_on_pages(client):
         assert evil not in html, url
         assert "&lt;script&gt;" in html, url
 
+
+
+def _photo(size=(1000, 750), **fields):
+    """A photo large enough for the teaser's two srcset widths (thumb, card)."""
+    from django.core.files.base import ContentFile
+
+    from media_assets.tests.factories import photo_bytes
+
+    asset = make_media(**fields)
+    data = photo_bytes(size=size)
+    asset.file.save("big.jpg", ContentFile(data), save=False)
+    asset.width, asset.height, asset.file_size = *size, len(data)
+    asset.mime_type = "image/jpeg"
+    asset.save()
+    return asset
+
+
+def test_teaser_shows_card_picture_with_srcset_of_renditions(client):
+    from media_assets.models import Rendition
+    from media_assets.renditions import generate_standard_renditions
+
+    section = make_category(slug="teasers")
+    photo = _photo(alt_text="Boats in the harbour")
+    generate_standard_renditions(photo, specs=["thumb", "card", "large"], formats=["JPEG", "WEBP"])
+    make_article(section=section, lead_media=photo)
+
+    html = client.get(section.get_absolute_url()).content.decode()
+
+    def url(spec, fmt):
+        return Rendition.objects.get(asset=photo, spec=spec, format=fmt).url
+
+    teaser = html[html.index('<article class="teaser"') :]
+    teaser = teaser[: teaser.index("</article>")]
+    assert '<picture class="teaser-image">' in teaser
+    assert (
+        f'<source type="image/webp" srcset="{url("thumb", "WEBP")} 320w, '
+        f'{url("card", "WEBP")} 640w" sizes="(max-width: 40rem) 100vw, 24rem">'
+    ) in teaser
+    assert (
+        f'<img src="{url("card", "JPEG")}" srcset="{url("thumb", "JPEG")} 320w, '
+        f'{url("card", "JPEG")} 640w" sizes="(max-width: 40rem) 100vw, 24rem" '
+        f'width="640" height="480" alt="Boats in the harbour" loading="lazy" decoding="async">'
+    ) in teaser
+    # Neither the original nor the larger spec the teaser does not use.
+    assert photo.file.url not in teaser
+    assert url("large", "JPEG") not in teaser
+
+
+def test_teaser_hides_a_photo_whose_rights_expired(client):
+    import datetime
+
+    from django.utils import timezone
+
+    section = make_category(slug="expired")
+    photo = _photo(rights_expire_at=timezone.now() - datetime.timedelta(minutes=1))
+    article = make_article(section=section, lead_media=photo, headline="Rights gone")
+
+    html = client.get(section.get_absolute_url()).content.decode()
+
+    assert article.headline in html
+    assert "<picture" not in html
+    assert "<img" not in html
+    assert photo.file.name not in html

@@ -20,9 +20,9 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from media_assets.figures import render_figures as _render_figures
-from media_assets.imaging import RenditionSpec, default_specs
+from media_assets.imaging import RenditionSpec
 from media_assets.models import MediaAsset
-from media_assets.renditions import fallback_format, resolve_spec
+from media_assets.renditions import fallback_format, resolve_spec, srcset_ladder
 from media_assets.validation import FORMATS
 
 register = template.Library()
@@ -58,14 +58,8 @@ def picture_context(asset: MediaAsset, wanted: RenditionSpec, **options) -> dict
     """What ``media_assets/picture.html`` needs, from the asset's renditions."""
     renditions = {(r.spec, r.format): r for r in asset.renditions.all()}
     fallback = fallback_format(asset)
-    if wanted.crop:
-        ladder = [wanted]
-    else:
-        # A srcset of widths: every plain width spec up to the wanted one.
-        ladder = [
-            s for s in default_specs() if not s.crop and s.height is None and s.width < wanted.width
-        ]
-        ladder.append(wanted)
+    # A srcset of widths: every plain width spec up to the wanted one.
+    ladder = srcset_ladder(wanted)
 
     def srcset(fmt: str) -> str:
         seen: dict[int, str] = {}
