@@ -24,7 +24,7 @@ from articles.forms import (
 )
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
 from articles.pagination import EstimatedCountPaginator
-from articles.revisions import revision_diff
+from articles.revisions import record_relations, revision_diff
 from media_assets.models import MediaAsset
 
 Status = Article.Status
@@ -68,6 +68,26 @@ class ArticleAuthorInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["author", "position"]
+
+    # The byline is part of the article: whoever may edit the article edits
+    # its authors (as Django does for auto-created m2m tables). The roles
+    # hold no ArticleAuthor permissions, which hid the inline from them.
+    def _may_edit(self, request, obj):
+        if obj is None:
+            return request.user.has_perm("articles.add_article")
+        return services.can_edit(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_article") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
 
 
 # --- changelist filters ----------------------------------------------------------
@@ -319,6 +339,10 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         else:
             saved = services.article_create(user=request.user, **data, **relations)
+        # Revisions recorded by this request have this version or a later
+        # one (the row stays locked until the request's transaction ends);
+        # save_related stores the authors on them once the inlines are saved.
+        obj._first_revision_version = saved.version
         saved = self._apply_workflow(request, saved, form)
         # The admin carries on with ``obj`` (inlines, log entry, redirect).
         for field in Article._meta.concrete_fields:
@@ -367,6 +391,11 @@ class ArticleAdmin(admin.ModelAdmin):
         # Tags and categories were set by the service; only the inlines remain.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        # The authors inline saves after the service recorded this save's
+        # revision(s): update their relations snapshot to what was saved.
+        first = getattr(form.instance, "_first_revision_version", None)
+        if first is not None:
+            record_relations([form.instance.pk], since_version=first - 1)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -15,6 +15,10 @@ class ArticlesConfig(AppConfig):
 
         search.connect_signals()
 
+        from articles import revisions
+
+        revisions.connect_signals()
+
         from articles import media_usage
 
         media_usage.register()

@@ -212,6 +212,20 @@ def listing_prefetches(*, pictures: bool = True) -> list[Prefetch]:
     return lookups
 
 
+class ArticleRevisionBase(models.Model):
+    """What a revision (HistoricalArticle) keeps besides the article's own
+    columns: its authors (in byline order), tags and further categories, as
+    ``{"authors": [{"id": …, "name": …}, …], "tags": […], "categories": […]}``.
+    Names are copied so that a revision still reads after a tag is deleted.
+    Filled by ``articles.revisions`` (see ``record_relations``); empty (null)
+    on revisions older than this field and on deletions."""
+
+    relations = models.JSONField("authors, tags and categories", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles readers may see: published, ``publish_at`` reached and not
@@ -398,7 +412,11 @@ class Article(models.Model):
     # (admin, API, import alike). Its FKs carry no DB constraint, so a revision
     # survives the deletion of its section, photo or user. Bulk writes must use
     # simple_history.utils.bulk_create_with_history / bulk_update_with_history.
-    history = HistoricalRecords(get_user=_revision_user, cascade_delete_history=False)
+    # Each revision also snapshots the authors, tags and categories
+    # (ArticleRevisionBase.relations, kept by articles.revisions).
+    history = HistoricalRecords(
+        get_user=_revision_user, cascade_delete_history=False, bases=[ArticleRevisionBase]
+    )
 
     class Meta:
         verbose_name = "article"

@@ -1,19 +1,41 @@
-"""Reading revisions: a field-by-field diff between two historical rows.
+"""Revisions: the relations snapshot each one keeps, and a field-by-field
+diff between two historical rows.
 
 Revisions themselves are written by django-simple-history on every
-``Article.save()`` (see ``Article.history``). This module only compares them;
-the result is plain data that the admin template escapes.
+``Article.save()`` (see ``Article.history``). Authors, tags and categories
+are not columns of the article, so a revision keeps them in its
+``relations`` snapshot (``ArticleRevisionBase``):
+
+* ``snapshot_on_save`` (a ``pre_create_historical_record`` receiver) copies
+  the relations as stored when the revision is written. That is right for
+  every save that leaves them alone (workflow transitions, API and import
+  saves without relation changes).
+* Relations are written *after* the row is saved (the services'
+  ``_apply_relations``, the admin's inlines in ``save_related``, importers),
+  so whoever writes them calls ``record_relations`` afterwards to store the
+  relations as saved on the revision(s) just recorded. There is deliberately
+  no ``m2m_changed`` receiver: a relation change that is not part of an
+  article save records no revision of its own, and rewriting an older
+  revision with it would credit the change to whoever saved that one; the
+  next save snapshots it instead.
+
+The diff is plain data that the admin template escapes.
 """
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Max
 from django.utils import timezone
 
 from articles.html import paragraphs
-from articles.models import Article, Category
+from articles.models import Article, ArticleAuthor, Category
 from media_assets.models import MediaAsset
+
+# The relations a revision keeps, in the order the diff shows them.
+RELATIONS = ("authors", "categories", "tags")
 
 # The fields shown in a diff, in the order of the article form.
 DIFF_FIELDS = (
@@ -45,11 +67,94 @@ class ParagraphChange:
 
 @dataclass
 class FieldChange:
+    """``added``/``removed`` (names) are filled for relations only; for the
+    authors ``reordered`` says the byline order of the kept ones changed."""
+
     name: str
     label: str
     old: str
     new: str
     paragraphs: list[ParagraphChange] | None = None
+    added: list[str] | None = None
+    removed: list[str] | None = None
+    reordered: bool = False
+
+
+# --- the relations snapshot ------------------------------------------------------
+
+
+def relations_snapshot(article_ids: Iterable[int]) -> dict[int, dict]:
+    """The authors (byline order), further categories and tags of each
+    article as stored now, as ``{"id", "name"}`` lists; three queries."""
+    ids = list(article_ids)
+    snapshots = {pk: {name: [] for name in RELATIONS} for pk in ids}
+    authors = (
+        ArticleAuthor.objects.filter(article_id__in=ids)
+        .order_by("article_id", "position", "id")
+        .values_list("article_id", "author_id", "author__name")
+    )
+    for article_id, pk, name in authors:
+        snapshots[article_id]["authors"].append({"id": pk, "name": name})
+    for key, through, target in (
+        ("categories", Article.categories.through, "category"),
+        ("tags", Article.tags.through, "tag"),
+    ):
+        rows = (
+            through.objects.filter(article_id__in=ids)
+            .order_by(f"{target}__name", f"{target}_id")
+            .values_list("article_id", f"{target}_id", f"{target}__name")
+        )
+        for article_id, pk, name in rows:
+            snapshots[article_id][key].append({"id": pk, "name": name})
+    return snapshots
+
+
+def record_relations(article_ids: Iterable[int], *, since_version: int | None = None) -> None:
+    """Store the relations as saved now on the latest revision of each
+    article, or, with ``since_version`` (one article), on each of its
+    revisions above that version: the admin records up to two revisions in
+    one request (the edit, then a workflow button) before its inlines save
+    the authors, and both belong to that same form."""
+    ids = list(article_ids)
+    history = Article.history.model.objects
+    if since_version is None:
+        latest = (
+            history.filter(id__in=ids)
+            .order_by()
+            .values("id")
+            .annotate(last=Max("history_id"))
+            .values_list("last", flat=True)
+        )
+        revisions = list(history.filter(history_id__in=list(latest)).only("history_id", "id"))
+    else:
+        revisions = list(
+            history.filter(id__in=ids, version__gt=since_version).only("history_id", "id")
+        )
+    if not revisions:
+        return
+    snapshots = relations_snapshot(ids)
+    for revision in revisions:
+        revision.relations = snapshots[revision.id]
+    history.bulk_update(revisions, ["relations"])
+
+
+def snapshot_on_save(sender, instance, history_instance, **kwargs):
+    """pre_create_historical_record: the relations as stored when the
+    revision is written. A new article has none yet (its creator records
+    them once set) and a deleted one has lost them, so both stay null."""
+    if history_instance.history_type == "~":
+        history_instance.relations = relations_snapshot([instance.pk])[instance.pk]
+
+
+def connect_signals():
+    from simple_history.signals import pre_create_historical_record
+
+    pre_create_historical_record.connect(
+        snapshot_on_save, sender=Article.history.model, dispatch_uid="article-revision-relations"
+    )
+
+
+# --- the diff --------------------------------------------------------------------
 
 
 def _words_diff(old: str, new: str) -> list[Segment]:
@@ -146,4 +251,36 @@ def revision_diff(old, new) -> list[FieldChange]:
             change.old, change.new = "", ""
             change.paragraphs = body_diff(before, after)
         changes.append(change)
+    return changes + relation_diff(old, new)
+
+
+def relation_diff(old, new) -> list[FieldChange]:
+    """Authors, categories and tags added or removed between two revisions
+    (and a new byline order); nothing when either revision has no snapshot."""
+    if old.relations is None or new.relations is None:
+        return []
+    changes = []
+    for name in RELATIONS:
+        before, after = old.relations.get(name, []), new.relations.get(name, [])
+        before_ids, after_ids = [i["id"] for i in before], [i["id"] for i in after]
+        added = [i["name"] for i in after if i["id"] not in before_ids]
+        removed = [i["name"] for i in before if i["id"] not in after_ids]
+        # Only the authors' order means something (the byline).
+        kept_before = [pk for pk in before_ids if pk in after_ids]
+        kept_after = [pk for pk in after_ids if pk in before_ids]
+        reordered = name == "authors" and kept_before != kept_after
+        if not (added or removed or reordered):
+            continue
+        label = Article._meta.get_field(name).verbose_name.capitalize()
+        changes.append(
+            FieldChange(
+                name,
+                label,
+                ", ".join(i["name"] for i in before),
+                ", ".join(i["name"] for i in after),
+                added=added,
+                removed=removed,
+                reordered=reordered,
+            )
+        )
     return changes

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles.models import Article, ArticleAuthor, Author, Category
+from articles.models import Article, ArticleAuthor, Author, Category, Tag
+from articles.revisions import record_relations
 from articles.search import reindex_articles
 from media_assets.models import MediaAsset
 
@@ -81,13 +82,19 @@ def _set_authors(article: Article, authors: Iterable[Author]) -> None:
     reindex_articles([article.pk])
 
 
-def _apply_relations(article, *, authors=None, tags=None, categories=None) -> None:
+def _apply_relations(
+    article, *, authors=None, tags=None, categories=None, created: bool = False
+) -> None:
     if authors is not None:
         _set_authors(article, authors)
     if tags is not None:
         article.tags.set(tags)
     if categories is not None:
         article.categories.set(categories)
+    if created or not (authors is None and tags is None and categories is None):
+        # The revision of the save() just made was written before these were
+        # set: store them, as saved, on it (articles.revisions).
+        record_relations([article.pk])
 
 
 def _check_fields(fields: dict) -> None:
@@ -105,7 +112,7 @@ def article_create(*, user, authors=None, tags=None, categories=None, **fields) 
     article.full_clean(exclude=["slug"] if not fields.get("slug") else None)
     article._change_reason = "Created"
     article.save()
-    _apply_relations(article, authors=authors, tags=tags, categories=categories)
+    _apply_relations(article, authors=authors, tags=tags, categories=categories, created=True)
     return article
 
 
@@ -252,11 +259,16 @@ def article_revert(
 
     The revert is itself a new revision ("Reverted to revision N"); nothing
     is deleted from the history. A section, photo or translation that no
-    longer exists is left as it is now rather than pointing at a missing row.
+    longer exists is left as it is now rather than pointing at a missing row;
+    the revision's authors (in byline order), tags and further categories are
+    restored, less those deleted since. A revision without a relations
+    snapshot (recorded before revisions kept one) leaves them as they are.
     """
     if revision.id != article.pk:
         raise ValidationError("That revision belongs to another article.")
     fields = {name: getattr(revision, name) for name in REVERTIBLE_FIELDS}
+    if revision.relations is not None:
+        fields.update(_reverted_relations(revision.relations))
     gone = {
         "section_id": Category,
         "lead_media_id": MediaAsset,
@@ -273,6 +285,17 @@ def article_revert(
         change_reason=f"Reverted to revision {revision.history_id}",
         **fields,
     )
+
+
+def _reverted_relations(snapshot: dict) -> dict:
+    """A relations snapshot as article_update arguments: rows that still
+    exist, authors in the snapshot's order (one query per relation)."""
+    restored = {}
+    for name, model in (("authors", Author), ("tags", Tag), ("categories", Category)):
+        ids = [item["id"] for item in snapshot.get(name, [])]
+        existing = model.objects.in_bulk(ids)
+        restored[name] = [existing[pk] for pk in ids if pk in existing]
+    return restored
 
 
 # --- deletion and taxonomy (the API's DELETE and category/author/tag writes) ------

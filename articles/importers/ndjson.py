@@ -227,7 +227,9 @@ def _import_one(data: dict[str, Any]) -> str:
     )
     article.tags.set(tags)
     article.categories.set(categories)
+    from articles.revisions import record_relations
     from articles.search import reindex_articles
 
     reindex_articles([article.pk])
+    record_relations([article.pk])  # on the revision save() wrote before the relations
     return "created"

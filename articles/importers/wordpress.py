@@ -1104,6 +1104,7 @@ class _Importer:
 
     def _write_relations(self, article: Article, prepared: _PreparedArticle, *, new: bool):
         from articles.redirects import record_redirect
+        from articles.revisions import record_relations
         from articles.search import reindex_articles
 
         if not new:
@@ -1115,6 +1116,7 @@ class _Importer:
         article.tags.set(prepared.tag_ids)
         article.categories.set(prepared.category_ids)
         reindex_articles([article.pk])  # bulk_create of authors sends no signal
+        record_relations([article.pk])  # on the revision save() just wrote
         for path in prepared.redirect_paths:
             holder = Redirect.objects.filter(old_path=path).values_list("article_id", flat=True)
             if not holder.exists():
@@ -1179,6 +1181,7 @@ class _Importer:
         search index and the page cache."""
         from simple_history.utils import bulk_create_with_history
 
+        from articles.revisions import record_relations
         from articles.search import reindex_articles
         from cms.caching import bump_generation
 
@@ -1232,6 +1235,7 @@ class _Importer:
         ArticleAuthor.objects.bulk_create(authors)
         Article.tags.through.objects.bulk_create(tags)
         Article.categories.through.objects.bulk_create(categories)
+        record_relations([article.pk for article in articles])  # on the revisions made above
         ImportRecord.objects.bulk_create(records)
         Redirect.objects.bulk_create(redirects)
         self.report.count("redirect", CREATED, len(redirects))

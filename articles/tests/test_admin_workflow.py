@@ -88,6 +88,37 @@ def test_writer_writes_and_submits_through_the_admin(writer):
     assert 'name="_submit"' not in page  # already in review
 
 
+def test_admin_form_drops_javascript_links_and_event_handlers(writer):
+    body = (
+        '<p onclick="steal()">Hi <a href="javascript:alert(1)" onmouseover="x()">one</a> '
+        '<a href="JaVaScRiPt:alert(2)">two</a> <a href="https://example.com/">ok</a></p>'
+    )
+    response = client_for(writer).post(ADD_URL, form_data(body=body))
+    assert response.status_code == 302
+    assert Article.objects.get().body == (
+        '<p>Hi <a rel="noopener noreferrer">one</a> <a rel="noopener noreferrer">two</a> '
+        '<a href="https://example.com/" rel="noopener noreferrer">ok</a></p>'
+    )
+
+
+def test_writer_sets_the_authors_of_a_draft_in_the_admin(writer):
+    ann, bob = make_author(name="Ann"), make_author(name="Bob")
+    response = client_for(writer).post(
+        ADD_URL,
+        form_data(
+            **{
+                "article_authors-TOTAL_FORMS": "2",
+                "article_authors-0-author": bob.pk,
+                "article_authors-0-position": "0",
+                "article_authors-1-author": ann.pk,
+                "article_authors-1-position": "1",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    assert [a.name for a in Article.objects.get().ordered_authors] == ["Bob", "Ann"]
+
+
 def test_writer_who_tries_to_publish_is_refused(writer):
     article = services.article_create(user=writer, headline="Mine", section=make_category())
     response = client_for(writer).post(change_url(article), form_data(article, _publish="1"))

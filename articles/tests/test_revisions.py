@@ -3,11 +3,17 @@ as a new revision, kept when related rows go."""
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 from articles import services
 from articles.models import Article
 from articles.revisions import body_diff, revision_diff
-from articles.tests.factories import make_article, make_category
+from articles.tests.factories import (
+    make_article,
+    make_author,
+    make_category,
+    make_tag,
+)
 from media_assets.tests.factories import make_media
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +125,192 @@ def test_revisions_survive_deleting_the_photo_section_and_user(editor):
     current = Article.objects.get(pk=article.pk)
     reverted = services.article_revert(article=current, revision=old, user=admin)
     assert reverted.section_id == current.section_id and reverted.lead_media_id is None
+
+
+# --- authors, tags and categories ------------------------------------------------
+
+
+def named(*objects):
+    return [{"id": obj.pk, "name": obj.name} for obj in objects]
+
+
+def test_revisions_keep_relations_set_through_the_services(editor):
+    ann, bob = make_author(name="Ann"), make_author(name="Bob")
+    climate, energy = make_tag(name="Climate"), make_tag(name="Energy")
+    europe = make_category(name="Europe")
+    article = services.article_create(
+        user=editor,
+        headline="A",
+        section=make_category(),
+        authors=[bob, ann],
+        tags=[energy, climate],
+        categories=[europe],
+    )
+    article = services.article_update(article=article, user=editor, tags=[energy])
+    # A transition changes no relation: its revision copies them as stored.
+    services.article_submit(article=article, user=editor)
+    created, edited, submitted = article.history.order_by("history_id")
+    assert created.relations == {
+        "authors": named(bob, ann),  # byline order, not alphabetical
+        "categories": named(europe),
+        "tags": named(climate, energy),
+    }
+    assert edited.relations == {
+        "authors": named(bob, ann),
+        "categories": named(europe),
+        "tags": named(energy),
+    }
+    assert submitted.relations == edited.relations
+
+
+def admin_form(article, **overrides):
+    data = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "dek": "",
+        "body": article.body,
+        "byline": "",
+        "section": article.section_id,
+        "language": "en",
+        "lead_caption": "",
+        "seo_title": "",
+        "seo_description": "",
+        "legacy_source": "",
+        "legacy_id": "",
+        "legacy_url": "",
+        "loaded_version": article.version,
+        "article_authors-TOTAL_FORMS": "0",
+        "article_authors-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_revisions_keep_relations_saved_through_the_admin_form(editor):
+    ann, bob = make_author(name="Ann"), make_author(name="Bob")
+    climate, energy = make_tag(name="Climate"), make_tag(name="Energy")
+    europe = make_category(name="Europe")
+    article = services.article_create(user=editor, headline="A", section=make_category())
+    client = Client()
+    client.force_login(editor)
+    # Tags and categories are form fields (set by the service); the authors
+    # are an inline saved after it. "Submit" records a second revision.
+    response = client.post(
+        f"/admin/articles/article/{article.pk}/change/",
+        admin_form(
+            article,
+            tags=[climate.pk, energy.pk],
+            categories=[europe.pk],
+            _submit="1",
+            **{
+                "article_authors-TOTAL_FORMS": "2",
+                "article_authors-0-author": bob.pk,
+                "article_authors-0-position": "0",
+                "article_authors-1-author": ann.pk,
+                "article_authors-1-position": "1",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    created, edited, submitted = article.history.order_by("history_id")
+    saved = {
+        "authors": named(bob, ann),
+        "categories": named(europe),
+        "tags": named(climate, energy),
+    }
+    assert created.relations == {"authors": [], "categories": [], "tags": []}
+    assert edited.relations == saved
+    assert submitted.relations == saved
+    assert [c.name for c in revision_diff(created, edited)] == ["authors", "categories", "tags"]
+
+
+def test_diff_lists_added_and_removed_tags_and_a_new_author_order(editor):
+    ann, bob, cy = make_author(name="Ann"), make_author(name="Bob"), make_author(name="Cy")
+    climate, energy, water = (
+        make_tag(name="Climate"),
+        make_tag(name="Energy"),
+        make_tag(name="Water"),
+    )
+    article = services.article_create(
+        user=editor,
+        headline="A",
+        section=make_category(),
+        authors=[ann, bob],
+        tags=[climate, energy],
+    )
+    services.article_update(article=article, user=editor, authors=[bob, ann], tags=[energy, water])
+    services.article_update(article=article, user=editor, authors=[bob, cy])
+    first, second, third = article.history.order_by("history_id")
+    changes = {c.name: c for c in revision_diff(first, second)}
+    assert set(changes) == {"authors", "tags"}
+    tags = changes["tags"]
+    assert (tags.label, tags.old, tags.new) == ("Tags", "Climate, Energy", "Energy, Water")
+    assert (tags.added, tags.removed, tags.reordered) == (["Water"], ["Climate"], False)
+    authors = changes["authors"]
+    assert (authors.old, authors.new) == ("Ann, Bob", "Bob, Ann")
+    assert (authors.added, authors.removed, authors.reordered) == ([], [], True)
+    # Replacing the second author is not a re-order.
+    (authors,) = revision_diff(second, third)
+    assert (authors.added, authors.removed, authors.reordered) == (["Cy"], ["Ann"], False)
+
+
+def test_revert_restores_authors_tags_and_categories(editor):
+    ann, bob = make_author(name="Ann"), make_author(name="Bob")
+    climate, energy, gone = make_tag(name="Climate"), make_tag(name="Energy"), make_tag(name="Gone")
+    europe, asia = make_category(name="Europe"), make_category(name="Asia")
+    article = services.article_create(
+        user=editor,
+        headline="Good",
+        section=make_category(),
+        authors=[ann, bob],
+        tags=[climate, gone],
+        categories=[europe],
+    )
+    good = article.history.get()
+    article = services.article_update(
+        article=article, user=editor, authors=[bob], tags=[energy], categories=[asia]
+    )
+    gone.delete()  # a tag deleted since is left out, not an error
+    reverted = services.article_revert(
+        article=article, revision=good, user=editor, expected_version=article.version
+    )
+    assert [a.name for a in reverted.ordered_authors] == ["Ann", "Bob"]
+    assert list(reverted.tags.values_list("name", flat=True)) == ["Climate"]
+    assert list(reverted.categories.values_list("name", flat=True)) == ["Europe"]
+    assert reverted.history.count() == 3
+    latest = reverted.history.order_by("-history_id").first()
+    assert latest.history_change_reason == f"Reverted to revision {good.history_id}"
+    assert latest.relations == {
+        "authors": named(ann, bob),
+        "categories": named(europe),
+        "tags": named(climate),
+    }
+
+
+def test_revert_to_a_revision_without_a_snapshot_keeps_the_relations(editor):
+    climate = make_tag(name="Climate")
+    article = services.article_create(user=editor, headline="Old", section=make_category())
+    old = article.history.get()
+    Article.history.model.objects.filter(pk=old.pk).update(relations=None)  # before this field
+    article = services.article_update(article=article, user=editor, headline="New", tags=[climate])
+    old.refresh_from_db()
+    assert [c.name for c in revision_diff(old, article.history.latest())] == ["headline"]
+    reverted = services.article_revert(article=article, revision=old, user=editor)
+    assert reverted.headline == "Old"
+    assert list(reverted.tags.all()) == [climate]
+
+
+def test_tag_names_are_escaped_in_the_admin_diff(editor):
+    hostile = make_tag(name='<img src=x onerror="alert(1)">', slug="hostile")
+    article = services.article_create(user=editor, headline="A", section=make_category())
+    services.article_update(article=article, user=editor, tags=[hostile])
+    old, new = article.history.order_by("history_id")
+    client = Client()
+    client.force_login(editor)
+    page = client.get(
+        f"/admin/articles/article/{article.pk}/revisions/compare/",
+        {"a": old.history_id, "b": new.history_id},
+    ).content.decode()
+    body = page.split("<body")[1]
+    assert "Added: <ins>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</ins>" in body
+    assert "<img src=x" not in body
