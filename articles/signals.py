@@ -2,23 +2,24 @@
 left behind when an article or section moves.
 
 Every change to something a public page, feed or sitemap shows bumps the
-page-cache generation once the transaction commits (a bump before the
-commit would let a concurrent request cache the old content again).
+page-cache generation (the ``cms.tasks.purge_public_pages`` task) once the
+transaction commits (a bump before the commit would let a concurrent
+request cache the old content again).
 Writes that bypass ``save()``/``delete()`` (``QuerySet.update()``,
 ``bulk_create``) must call ``cms.caching.bump_generation()`` themselves.
 """
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from cms.caching import bump_generation
+from cms.tasks import enqueue_on_commit, purge_public_pages
 
 
 def invalidate_public_pages(**kwargs):
-    """Signal receiver: schedule a cache generation bump after the commit."""
+    """Signal receiver: enqueue a cache generation bump (a background task,
+    run at once by the immediate backend) after the commit."""
     if kwargs.get("raw"):  # loaddata: nothing is served from fixtures mid-load
         return
-    transaction.on_commit(bump_generation)
+    enqueue_on_commit(purge_public_pages)
 
 
 def connect():

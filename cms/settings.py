@@ -170,6 +170,9 @@ if not SITE_URL.startswith(("http://", "https://")):
 MEDIA_ASSETS_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_MB", 40, minimum=1) * 1024 * 1024
 # Below Pillow's own decompression-bomb threshold (about 89 megapixels).
 MEDIA_ASSETS_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 60_000_000, minimum=1)
+# Standard renditions are a background task (TASKS below), enqueued after the
+# upload commits; media_assets itself would make them in the request.
+MEDIA_ASSETS_RENDITION_DISPATCHER = "cms.tasks.enqueue_standard_renditions"
 
 # Public pages (README "Public site"): anonymous pages are cached server-side
 # for at most this long (0 turns the page cache off), browsers are told to

@@ -83,3 +83,33 @@ def requeue_abandoned(*, worker_id: str | None = None, stale_after: int | None =
     if not ids:
         return 0
     return running.filter(pk__in=ids).update(status=TaskResultStatus.READY, started_at=None)
+
+
+# --- the project's tasks ---------------------------------------------------------
+# Each takes primary keys or paths and may run more than once (see above).
+# Imports inside the bodies, so that any app can import this module without
+# an import cycle.
+
+
+@task(queue_name="media")
+def generate_standard_renditions(asset_pk: int) -> None:
+    """The standard renditions of one asset; existing ones are kept, so a
+    rerun only makes what is missing."""
+    from media_assets.renditions import generate_standard_renditions_for
+
+    generate_standard_renditions_for(asset_pk)
+
+
+def enqueue_standard_renditions(asset_pk: int) -> None:
+    """``settings.MEDIA_ASSETS_RENDITION_DISPATCHER``: media_assets calls it
+    after the upload commits, and knows nothing of tasks."""
+    generate_standard_renditions.enqueue(asset_pk)
+
+
+@task(queue_name="cache")
+def purge_public_pages() -> None:
+    """Invalidate every cached public page (a generation bump: running it
+    twice only re-renders a page once more)."""
+    from cms.caching import bump_generation
+
+    bump_generation()

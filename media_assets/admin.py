@@ -7,7 +7,7 @@ import datetime
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -358,6 +358,17 @@ class MediaAssetAdmin(admin.ModelAdmin):
         )
 
     # --- writes go through the services -----------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.MediaStorageUnavailable as error:
+            # Raised by save_model inside the admin's transaction, which is
+            # rolled back, and the service left no file: back to the form
+            # with the reason instead of a 500 (the file must be chosen again
+            # anyway, browsers never keep it).
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -70,6 +70,15 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class StorageUnavailable(APIException):
+    """Media storage is full, read-only or unreachable: the upload was not
+    stored, and a retry may work once it is fixed."""
+
+    status_code = 503
+    default_detail = services.MediaStorageUnavailable.message
+    default_code = "storage_unavailable"
+
+
 def can_manage_media(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("media_assets.view_mediaasset"))
 
@@ -230,6 +239,8 @@ class MediaViewSet(viewsets.ModelViewSet):
             if hasattr(error, "error_dict"):
                 raise ValidationError(error.message_dict) from None
             raise ValidationError({"file": list(error.messages)}) from None
+        except services.MediaStorageUnavailable:
+            raise StorageUnavailable() from None
         return self._read(asset, status.HTTP_201_CREATED)
 
     def _check_if_match(self, asset):

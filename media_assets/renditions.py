@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.module_loading import import_string
 from PIL import Image
 
 from media_assets.imaging import (
@@ -176,8 +178,9 @@ def generate_standard_renditions(
 def generate_standard_renditions_for(asset_pk: int) -> None:
     """Task body: the standard renditions of one asset, looked up afresh.
 
-    Runs today in ``transaction.on_commit``; it takes a primary key and
-    nothing else so that it can become a background task unchanged.
+    Takes a primary key and nothing else, so that a background task can call
+    it; idempotent (renditions already there are kept), so a rerun after a
+    worker died is harmless. Also the default rendition dispatcher.
     """
     asset = MediaAsset.objects.filter(pk=asset_pk).first()
     if asset is None:
@@ -188,10 +191,22 @@ def generate_standard_renditions_for(asset_pk: int) -> None:
         logger.exception("Standard renditions of media %s failed", asset.media_id)
 
 
+def rendition_dispatcher() -> Callable[[int], object]:
+    """What makes an asset's standard renditions after commit:
+    ``settings.MEDIA_ASSETS_RENDITION_DISPATCHER``, a dotted path to a callable
+    taking the asset's primary key (a project points it at a function that
+    enqueues a background task), or by default ``generate_standard_renditions_for``,
+    which makes them in the committing process."""
+    path = getattr(settings, "MEDIA_ASSETS_RENDITION_DISPATCHER", None)
+    return import_string(path) if path else generate_standard_renditions_for
+
+
 def schedule_standard_renditions(asset: MediaAsset) -> None:
-    """Make the standard renditions once the current transaction commits
-    (immediately, in the committing process, for now)."""
-    transaction.on_commit(partial(generate_standard_renditions_for, asset.pk), robust=True)
+    """Hand the asset to the rendition dispatcher once the current transaction
+    commits (never before: a worker must find the row). ``robust``: a failed
+    dispatch is logged and leaves the upload in place; ``manage.py
+    regenerate_renditions`` or the first page view makes what is missing."""
+    transaction.on_commit(partial(rendition_dispatcher(), asset.pk), robust=True)
 
 
 def delete_renditions(asset: MediaAsset, *, specs: Iterable[str] | None = None) -> int:

@@ -45,6 +45,21 @@ class DuplicateMedia(Exception):  # noqa: N818 - the name is a contract with the
         super().__init__(f"This file is already in the library as Media ID {existing.media_id}.")
 
 
+class MediaStorageUnavailable(OSError):
+    """The file could not be written: media storage is full, read-only or
+    unreachable. Nothing was created (no row, no file). The admin shows the
+    message on the form, the API answers 503; an ``OSError`` so that callers
+    that only know about I/O errors still catch it."""
+
+    message = (
+        "The file could not be stored: media storage is full or unavailable. "
+        "Nothing was saved; try again later or tell the technical team."
+    )
+
+    def __init__(self):
+        super().__init__(self.message)
+
+
 class MediaInUse(Exception):  # noqa: N818 - reads better at the call site
     """The asset is still used somewhere and cannot be deleted. ``uses`` lists
     the ``media_assets.usage.Use`` entries that hold it."""
@@ -147,12 +162,9 @@ def media_create(*, file: File | IO[bytes], uploaded_by=None, **fields) -> Media
     )
     asset.full_clean(exclude=["file", "sha256", "phash", "media_id"], validate_unique=False)
 
-    file.seek(0)
-    content = file if isinstance(file, File) else File(file)
     # Written first: if storage fails, no row exists; if the row fails, the
     # file is removed again below.
-    asset.file.save(safe_storage_name(original_name, info.format), content, save=False)
-    stored_name = asset.file.name
+    stored_name = _store_original(asset, file, safe_storage_name(original_name, info.format))
     try:
         with transaction.atomic():
             asset.save()
@@ -258,6 +270,34 @@ def find_near_duplicates(
 # --- helpers --------------------------------------------------------------------
 
 
+def _store_original(asset: MediaAsset, file: File | IO[bytes], name: str) -> str:
+    """Write ``file`` to storage as ``asset``'s original (not saving the row)
+    and return its stored name, or raise ``MediaStorageUnavailable`` after
+    removing whatever part of it was written (a disk that fills up mid-write
+    leaves a truncated file behind)."""
+    file.seek(0)
+    content = file if isinstance(file, File) else File(file)
+    field = asset.file.field
+    storage = asset.file.storage
+    # What FieldFile.save() does, with the name chosen once (upload_to is
+    # random, so storage keeps it) to know what to clean up.
+    target = field.generate_filename(asset, name)
+    try:
+        stored_name = storage.save(target, content, max_length=field.max_length)
+    except Exception as exc:
+        # Any storage backend's failure (OSError from the file system,
+        # botocore's errors from S3): the upload is refused, cleanly.
+        logger.error("Media storage refused %s: %r", target, exc, exc_info=True)
+        try:
+            if storage.exists(target):
+                storage.delete(target)
+        except Exception:
+            logger.warning("Could not remove the partial file %s", target, exc_info=True)
+        raise MediaStorageUnavailable() from exc
+    asset.file = stored_name
+    return stored_name
+
+
 def _derive_from_given(
     given: dict[str, Any], suggested: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -338,10 +378,7 @@ def media_attach_file(*, asset: MediaAsset, file: File | IO[bytes]) -> MediaAsse
     asset.file_size, asset.mime_type, asset.sha256 = info.size_bytes, info.mime_type, info.sha256
     asset.phash = _phash(file)
     asset.original_filename = original_name[:255]
-    file.seek(0)
-    content = file if isinstance(file, File) else File(file)
-    asset.file.save(safe_storage_name(original_name, info.format), content, save=False)
-    stored_name = asset.file.name
+    stored_name = _store_original(asset, file, safe_storage_name(original_name, info.format))
     try:
         with transaction.atomic():
             asset.save()

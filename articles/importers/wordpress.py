@@ -1183,7 +1183,7 @@ class _Importer:
 
         from articles.revisions import record_relations
         from articles.search import reindex_articles
-        from cms.caching import bump_generation
+        from cms.tasks import enqueue_on_commit, purge_public_pages
 
         articles = []
         for prepared in batch:
@@ -1240,7 +1240,7 @@ class _Importer:
         Redirect.objects.bulk_create(redirects)
         self.report.count("redirect", CREATED, len(redirects))
         reindex_articles(article.pk for article in articles)
-        transaction.on_commit(bump_generation)
+        enqueue_on_commit(purge_public_pages)
 
 
 # --- fetching remote media (--fetch-media) ---------------------------------------------------

@@ -5,11 +5,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from articles.tests.factories import make_article
+from cms.caching import current_generation
 from cms.tasks import TaskResultStatus, enqueue_on_commit, requeue_abandoned, task
+from media_assets.models import Rendition
+from media_assets.services import media_create
+from media_assets.tests.factories import image_bytes
 
 
 @task(queue_name="media")
@@ -111,3 +117,72 @@ def test_only_stale_or_own_tasks_are_requeued(database_backend):
     assert fresh.status == TaskResultStatus.RUNNING
     assert stale.status == TaskResultStatus.READY
     assert stale.started_at is None
+
+
+# --- the project's tasks ----------------------------------------------------------
+
+
+@pytest.fixture
+def one_rendition(settings):
+    settings.MEDIA_ASSETS_RENDITIONS = {"thumb": {"width": 32}}
+
+
+def _upload():
+    return media_create(file=ContentFile(image_bytes(size=(64, 48)), name="a.jpg"))
+
+
+def _queued():
+    from django_tasks_db.models import DBTaskResult
+
+    return sorted(
+        (row.task_path, row.queue_name, tuple(row.args_kwargs["args"]), row.status)
+        for row in DBTaskResult.objects.all()
+    )
+
+
+@pytest.mark.django_db
+def test_upload_makes_renditions_through_the_immediate_task(
+    one_rendition, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        asset = _upload()
+    made = set(asset.renditions.values_list("spec", "width", "height"))
+    assert made == {("thumb", 32, 24)}
+    assert asset.renditions.filter(format="JPEG").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_enqueues_renditions_on_commit_for_the_worker(one_rendition, database_backend):
+    with transaction.atomic():
+        asset = _upload()
+        assert _queued() == []  # nothing before the commit
+    assert _queued() == [
+        ("cms.tasks.generate_standard_renditions", "media", (asset.pk,), TaskResultStatus.READY),
+        # A new photo can change pages (articles.signals).
+        ("cms.tasks.purge_public_pages", "cache", (), TaskResultStatus.READY),
+    ]
+    assert Rendition.objects.count() == 0  # the request made none
+    _run_worker("w-media")
+    assert asset.renditions.filter(spec="thumb", format="JPEG", width=32).count() == 1
+    made = Rendition.objects.count()
+    # A rerun (a worker died before recording success) makes nothing new.
+    from cms.tasks import generate_standard_renditions
+
+    generate_standard_renditions.call(asset.pk)
+    assert Rendition.objects.count() == made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_content_change_enqueues_the_cache_purge_on_commit(database_backend):
+    before = current_generation()
+    with transaction.atomic():
+        make_article()
+        assert _queued() == []
+    queued = _queued()
+    # One per saved row (the section, the article); each is a harmless bump.
+    assert len(queued) == 2
+    assert set(queued) == {("cms.tasks.purge_public_pages", "cache", (), TaskResultStatus.READY)}
+    assert current_generation() == before  # not purged by the request
+    _run_worker("w-cache")
+    assert current_generation() > before
+    assert {status for *_, status in _queued()} == {TaskResultStatus.SUCCESSFUL}

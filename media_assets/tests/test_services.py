@@ -11,7 +11,7 @@ from django.db import DatabaseError
 from PIL import Image
 
 from media_assets.models import MediaAsset, Rendition
-from media_assets.renditions import generate_standard_renditions_for
+from media_assets.renditions import generate_standard_renditions_for, rendition_dispatcher
 from media_assets.services import (
     DuplicateMedia,
     MediaInUse,
@@ -142,7 +142,9 @@ def test_standard_renditions_are_made_after_commit(django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         asset = media_create(file=ContentFile(image_bytes(size=(64, 48)), name="a.jpg"))
     assert Rendition.objects.count() == 0  # nothing before commit
-    ours = [c for c in callbacks if getattr(c, "func", None) is generate_standard_renditions_for]
+    # The configured dispatcher (the project's enqueues an immediate task here;
+    # media_assets' own default makes them in-process), given the pk only.
+    ours = [c for c in callbacks if getattr(c, "func", None) is rendition_dispatcher()]
     assert len(ours) == 1 and ours[0].args == (asset.pk,)
     ours[0]()
     formats = ["JPEG", "WEBP", "AVIF"] if "AVIF" in _formats() else ["JPEG", "WEBP"]
@@ -150,6 +152,13 @@ def test_standard_renditions_are_made_after_commit(django_capture_on_commit_call
     assert got == sorted(
         [("thumb", f, 32, 24) for f in formats] + [("social", f, 40, 20) for f in formats]
     )
+
+
+def test_default_rendition_dispatcher_runs_in_process(settings):
+    settings.MEDIA_ASSETS_RENDITION_DISPATCHER = None
+    assert rendition_dispatcher() is generate_standard_renditions_for
+    settings.MEDIA_ASSETS_RENDITION_DISPATCHER = "builtins.print"
+    assert rendition_dispatcher() is print
 
 
 def _formats():
