@@ -1,7 +1,6 @@
 """Tests for articles/importers/shortcodes.py (pure functions, no database)."""
 
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -329,24 +328,24 @@ HOSTILE_BODIES = {
 }
 
 
-def test_a_megabyte_body_converts_quickly():
+def test_a_megabyte_body_converts():
     unit = (
         'Some text with [sic] in it\n[caption id="attachment_1" align="alignleft"]'
         '<a href="x"><img src="x.jpg" class="wp-image-1"></a> Caption[/caption]\n\n'
         '<figure class="wp-block-image"><img class="wp-image-2"></figure>\n[gallery ids="3,4"]\n\n'
     )
     body = unit * (1_000_000 // len(unit))
-    started = time.perf_counter()
+    # Speed is measured in bench/hostile_inputs_bench.py, not asserted here.
     result = convert_wp_body(body)
-    elapsed = time.perf_counter() - started
     assert len(result.figures) == 4 * (1_000_000 // len(unit))
-    assert elapsed < 1
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_BODIES))
-def test_hostile_bodies_convert_in_linear_time(name):
+def test_hostile_bodies_convert(name):
+    # A backtracking pattern would hang here; the time is measured in
+    # bench/hostile_inputs_bench.py, not asserted.
     body = HOSTILE_BODIES[name]
     assert len(body) >= 800_000
-    started = time.perf_counter()
-    convert_wp_body(body)
-    assert time.perf_counter() - started < 2
+    result = convert_wp_body(body)
+    assert result.figures == []
+    assert isinstance(result.html, str)

@@ -6,7 +6,6 @@ file in ../shared/data/wxr/); where they differ from SOURCES.md, the comment say
 
 import io
 import os
-import time
 import tracemalloc
 from collections import Counter
 from datetime import UTC, datetime
@@ -641,10 +640,10 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_dtds_are_refused_fast(name):
-    started = time.perf_counter()
+def test_dtds_are_refused(name):
+    # Refused before any expansion (how fast is measured in
+    # bench/hostile_inputs_bench.py, not asserted here).
     records, error = collect_until_error(io.BytesIO(HOSTILE[name].encode()))
-    assert time.perf_counter() - started < 1
     assert records == []
     assert "DTDs are not allowed" in str(error)
     assert "root:" not in str(error)  # nothing from /etc/passwd

@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -205,10 +204,9 @@ def test_parse_credit_line(credit, expected):
     ],
     ids=["long-with-credit", "parens", "open-photo-label", "sentences", "slashes", "long-credit"],
 )
-def test_long_captions_are_fast(caption):
-    # Only the tail is examined, so this takes microseconds; a backtracking regex
-    # over 100 000 characters would take seconds or much longer.
-    started = time.perf_counter()
+def test_long_captions_are_handled(caption):
+    # Only the tail is examined (a backtracking regex over 100 000 characters
+    # would hang here); the time it takes is measured in
+    # bench/hostile_inputs_bench.py, not asserted.
     parts = split_credit(caption)
-    assert time.perf_counter() - started < 0.5
     assert parts.credit in ("", "REUTERS/Ann Lee")
