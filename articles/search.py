@@ -619,9 +619,18 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000) -> int:
 
 
 def remove_articles(ids: Iterable[int]) -> None:
-    """Drop index entries (SQLite; PostgreSQL cascades with the article)."""
+    """Drop the index entries of deleted articles.
+
+    On PostgreSQL the entry cascades with the article, but deleting an article
+    first deletes its author links, whose signal reindexes the article and so
+    writes a fresh entry after the cascade ran: delete it here, last.
+    """
     ids = [int(pk) for pk in ids]
-    if ids and not _is_postgres():
+    if ids and _is_postgres():
+        from articles.models import SearchDocument
+
+        SearchDocument.objects.filter(article_id__in=ids).delete()
+    elif ids:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({','.join(['%s'] * len(ids))})",  # noqa: S608

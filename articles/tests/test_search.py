@@ -320,3 +320,21 @@ def test_rebuild_search_index_command():
     call_command("rebuild_search_index", stdout=out)
     assert out.getvalue().strip() == "Indexed 1 articles."
     assert ids(search_articles("lighthouse")) == [article.pk]
+
+
+def test_deleting_an_article_with_authors_leaves_no_index_entry():
+    # Deleting the article first deletes its author links, whose signal
+    # reindexes it; the entry written then must not outlive the article (on
+    # PostgreSQL it broke the foreign key at commit).
+    from articles.models import SearchDocument
+
+    article = make_article(headline="Zanzibar ferry timetable", authors=[make_author()])
+    assert [a.pk for a in search_articles("Zanzibar").items] == [article.pk]
+    article.delete()
+    assert search_articles("Zanzibar").items == []
+    if connection.vendor == "postgresql":
+        assert not SearchDocument.objects.exists()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM articles_search_fts")
+            assert cursor.fetchone()[0] == 0
