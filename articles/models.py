@@ -8,12 +8,12 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from articles.html import count_words, sanitize_body
+from articles.urlbuild import build_url
 from media_assets.models import MediaAsset, Rendition
 from media_assets.renditions import picture_specs
 
@@ -74,7 +74,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return build_url("articles:section", slug=self.slug)
 
     def clean(self):
         ancestor, seen = self.parent, {self.pk}
@@ -142,7 +142,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return build_url("articles:author", slug=self.slug)
 
 
 class Tag(models.Model):
@@ -162,7 +162,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
+        return build_url("articles:tag", slug=self.slug)
 
 
 def _revision_user(instance, request=None, **kwargs):
@@ -482,13 +482,10 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse(
-            "articles:article",
-            kwargs={"section": self.section.slug, "pk": self.pk, "slug": self.slug},
-        )
+        return build_url("articles:article", section=self.section.slug, pk=self.pk, slug=self.slug)
 
     def get_short_url(self):
-        return reverse("articles:short", kwargs={"pk": self.pk})
+        return build_url("articles:short", pk=self.pk)
 
     @property
     def is_public(self) -> bool:
