@@ -5,24 +5,32 @@ report shown on the page. Mounted at /admin/articles/import-wxr/ by cms/urls.py
 it has the admin's login, CSRF and never-cache handling.
 
 Uploads are capped at ``settings.WXR_UPLOAD_MAX_BYTES`` (default 50 MB); a
-larger archive is imported with the command, which has no cap. The import
-runs in the request: fine for the few thousand posts an upload holds.
-"""
+larger archive is imported with the command, which has no cap.
 
-import tempfile
-from pathlib import Path
+The import runs as a background task (``cms.tasks.run_wordpress_import``, queue
+``imports``; see ``articles.importers.runs``): the upload is stored under a
+generated name, an ``ImportRun`` is recorded, and the browser is sent to the
+run's page, which refreshes itself until the report is there. With the
+immediate task backend (development, tests) the run has finished by the time
+that page is shown.
+"""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from articles.importers.wordpress import ImportOptions, WxrError, import_wordpress
-from articles.models import Category
+from articles.importers.runs import import_run_create
+from articles.models import Category, ImportRun
+from cms.tasks import enqueue_on_commit, run_wordpress_import
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+RECENT_RUNS = 10
+REFRESH_SECONDS = 3  # the run page reloads itself until the run has finished
 
 
 def max_upload_bytes() -> int:
@@ -52,40 +60,46 @@ class WxrUploadForm(forms.Form):
         return upload
 
 
-def import_wxr_view(request):
+def _require_superuser(request) -> None:
     if not request.user.is_superuser:
         raise PermissionDenied("Only superusers may import WordPress exports.")
-    report = refused = None
+
+
+def import_wxr_view(request):
+    _require_superuser(request)
     form = WxrUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        # The importer reads the file three times (check, vocabulary and
-        # media, posts), so it needs a real file, not a one-shot stream.
-        with tempfile.NamedTemporaryFile(suffix=".xml") as temporary:
-            for chunk in upload.chunks():
-                temporary.write(chunk)
-            temporary.flush()
-            try:
-                report = import_wordpress(
-                    path=Path(temporary.name),
-                    options=ImportOptions(
-                        dry_run=form.cleaned_data["dry_run"],
-                        default_section=form.cleaned_data["default_section"],
-                        user=request.user,
-                    ),
-                )
-            except WxrError as exc:
-                refused = str(exc)
+        with transaction.atomic():
+            run = import_run_create(
+                file=form.cleaned_data["file"],
+                created_by=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                default_section=form.cleaned_data["default_section"],
+            )
+            enqueue_on_commit(run_wordpress_import, run.pk)
+        return redirect(run)
     context = {
         **admin.site.each_context(request),
         "title": "Import WordPress export",
         "form": form,
-        "report": report.as_dict() if report else None,
-        "report_text": report.as_text() if report else "",
-        "refused": refused,
+        "recent_runs": ImportRun.objects.select_related("created_by")[:RECENT_RUNS],
         "max_mb": max_upload_bytes() // (1024 * 1024),
     }
     return TemplateResponse(request, "admin/articles/import_wxr.html", context)
+
+
+def import_run_view(request, pk):
+    _require_superuser(request)
+    run = get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"WordPress import {run.pk}",
+        "run": run,
+        "report": run.report if run.status == ImportRun.Status.DONE else None,
+        "report_text": run.report_text,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+    return TemplateResponse(request, "admin/articles/import_wxr_run.html", context)
 
 
 def urls(admin_site=admin.site):
@@ -95,5 +109,10 @@ def urls(admin_site=admin.site):
             "admin/articles/import-wxr/",
             admin_site.admin_view(import_wxr_view),
             name="articles_import_wxr",
-        )
+        ),
+        path(
+            "admin/articles/import-wxr/<int:pk>/",
+            admin_site.admin_view(import_run_view),
+            name="articles_import_wxr_run",
+        ),
     ]

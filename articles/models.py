@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -698,3 +699,62 @@ class ImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.kind} {self.legacy_id} → {self.object_id}"
+
+
+class ImportRun(models.Model):
+    """One WordPress import started from the admin: the uploaded file (kept in
+    the ``originals`` storage under a generated name until the run finishes),
+    the options, and the report once ``cms.tasks.run_wordpress_import`` has
+    run it in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(
+        "status", max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    file_name = models.CharField(
+        "stored file", max_length=200, help_text="Generated name in the originals storage."
+    )
+    upload_name = models.CharField("uploaded as", max_length=200, blank=True)
+    dry_run = models.BooleanField("dry run", default=False)
+    default_section = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="default section",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="created by",
+    )
+    created_at = models.DateTimeField("created at", auto_now_add=True)
+    started_at = models.DateTimeField("started at", null=True, blank=True)
+    finished_at = models.DateTimeField("finished at", null=True, blank=True)
+    report = models.JSONField("report", default=dict, blank=True)
+    report_text = models.TextField("report (text)", blank=True)
+    error = models.TextField("error", blank=True, help_text="Why the file was refused.")
+
+    class Meta:
+        verbose_name = "import run"
+        verbose_name_plural = "import runs"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Import {self.pk} ({self.upload_name or self.file_name}): {self.status}"
+
+    def get_absolute_url(self):
+        return reverse("articles_import_wxr_run", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

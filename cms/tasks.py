@@ -113,3 +113,13 @@ def purge_public_pages() -> None:
     from cms.caching import bump_generation
 
     bump_generation()
+
+
+@task(queue_name="imports")
+def run_wordpress_import(import_run_id: int) -> None:
+    """An admin-started WordPress import (``articles.ImportRun``). A rerun of
+    a run that died mid-way imports the file again (the importer is
+    idempotent and resumable); a finished run is not run again."""
+    from articles.importers.runs import import_run_perform
+
+    import_run_perform(run_id=import_run_id)
