@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -133,9 +134,22 @@ def record_relations(article_ids: Iterable[int], *, since_version: int | None = 
     if not revisions:
         return
     snapshots = relations_snapshot(ids)
-    for revision in revisions:
-        revision.relations = snapshots[revision.id]
-    history.bulk_update(revisions, ["relations"])
+    # One parametrised UPDATE run for every revision: bulk_update() would
+    # build a CASE expression with a branch per row, which made this step a
+    # third of the WordPress import's time.
+    model = Article.history.model
+    field = model._meta.get_field("relations")
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(field.column)
+    key = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {column} = %s WHERE {key} = %s",  # noqa: S608 - quoted names
+            [
+                (field.get_db_prep_save(snapshots[revision.id], connection), revision.history_id)
+                for revision in revisions
+            ],
+        )
 
 
 def snapshot_on_save(sender, instance, history_instance, **kwargs):
