@@ -118,3 +118,25 @@ def test_cache_and_database_urls(monkeypatch):
         "127.0.0.1",
         5432,
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"SECRET_KEY": "x" * 50, "TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE is not a known"),
+    ],
+)
+def test_manage_py_names_the_bad_variable_instead_of_a_traceback(env, message):
+    # Django's command runner used to swallow the settings error and die with
+    # "Models aren't loaded yet", which named nothing the operator could fix.
+    clean = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS}
+    clean.update(env)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT, env=clean, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
