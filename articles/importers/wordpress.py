@@ -84,7 +84,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -503,6 +503,7 @@ class _Importer:
         self.pending: list[_PreparedArticle] = []
         self.pending_ids: set[str] = set()
         self.items_seen = 0
+        self._inserts: _Inserts | None = None
 
     # -- passes --
 
@@ -1176,71 +1177,105 @@ class _Importer:
             self.report.count("article", CREATED, len(new))
 
     def _bulk_create(self, batch: list[_PreparedArticle]) -> None:
-        """Insert new articles with a few statements per batch: rows with
-        their revisions, relations, import records and redirects, then the
-        search index and the page cache."""
-        from simple_history.utils import bulk_create_with_history
-
-        from articles.revisions import record_relations
+        """Insert new articles with a few statements per batch: rows, their
+        revisions (with their relations snapshot), relations, import records
+        and redirects, then the search index and the page cache. Writes what
+        ``_sync_article`` writes for each, one article at a time
+        (test_import_fast_path.py compares the two)."""
+        from articles.revisions import snapshots_of
         from articles.search import reindex_articles
         from cms.tasks import enqueue_on_commit, purge_public_pages
 
-        articles = []
+        if self._inserts is None:
+            self._inserts = _Inserts()
+        inserts = self._inserts
+        now = timezone.now()
+        articles, rows = [], []
         for prepared in batch:
             article = self._new_article(prepared)
             _derive_article_fields(article)
+            article.updated_at = now  # auto_now, which save() would set
             articles.append(article)
-        articles = bulk_create_with_history(
-            articles, Article, default_user=self.options.user,
-            default_change_reason="Imported from WordPress",
+            rows.append(inserts.article.prepare_obj(article))
+        inserts.article.execute(rows)
+        keys = dict(
+            Article.objects.filter(
+                legacy_source=self.source, legacy_id__in=[a.legacy_id for a in articles]
+            ).values_list("legacy_id", "pk")
+        )
+        for article in articles:
+            article.pk = keys[article.legacy_id]
+
+        # Revisions: the article's row as converted above, its relations
+        # (known here, so no UPDATE follows), then what simple-history adds.
+        snapshots = snapshots_of({
+            article.pk: {"authors": prepared.author_ids, "categories": prepared.category_ids,
+                         "tags": prepared.tag_ids}
+            for article, prepared in zip(articles, batch, strict=True)
+        })  # fmt: skip
+        relations = inserts.relations.get_db_prep_save
+        inserts.history.set_others(
+            history_date=now, history_change_reason="Imported from WordPress",
+            history_type="+", history_user_id=getattr(self.options.user, "pk", None),
         )  # fmt: skip
-        if any(article.pk is None for article in articles):  # databases without RETURNING
-            keys = {a.legacy_id: a for a in articles}
-            for pk, legacy_id in Article.objects.filter(
-                legacy_source=self.source, legacy_id__in=list(keys)
-            ).values_list("pk", "legacy_id"):
-                keys[legacy_id].pk = pk
+        inserts.history.execute(
+            (article.pk, *row, relations(snapshots[article.pk], connection))
+            for article, row in zip(articles, rows, strict=True)
+        )
+        del rows, snapshots
+
         authors, tags, categories, records, redirects = [], [], [], [], []
         paths = {path for prepared in batch for path in prepared.redirect_paths}
         taken = set(Redirect.objects.filter(old_path__in=paths).values_list("old_path", flat=True))
         for article, prepared in zip(articles, batch, strict=True):
-            authors += [
-                ArticleAuthor(article_id=article.pk, author_id=pk, position=i)
-                for i, pk in enumerate(prepared.author_ids)
-            ]
-            tags += [
-                Article.tags.through(article_id=article.pk, tag_id=pk) for pk in prepared.tag_ids
-            ]
-            categories += [
-                Article.categories.through(article_id=article.pk, category_id=pk)
-                for pk in prepared.category_ids
-            ]
-            records.append(
-                ImportRecord(
-                    source=self.source, kind=Kind.ARTICLE, legacy_id=article.legacy_id,
-                    object_id=article.pk, source_hash=prepared.source_hash,
-                    object_hash=_article_fingerprint(article, prepared.tag_ids,
-                                                     prepared.category_ids, prepared.author_ids),
-                )
-            )  # fmt: skip
+            pk = article.pk
+            authors += [(pk, author, i) for i, author in enumerate(prepared.author_ids)]
+            tags += [(pk, tag) for tag in prepared.tag_ids]
+            categories += [(pk, category) for category in prepared.category_ids]
+            records.append((
+                article.legacy_id, pk, prepared.source_hash,
+                _article_fingerprint(article, prepared.tag_ids, prepared.category_ids,
+                                     prepared.author_ids),
+            ))  # fmt: skip
             for path in prepared.redirect_paths:
                 if path in taken:
                     self.report.count("redirect", SKIPPED)
                     self._redirect_taken(prepared, path)
                     continue
                 taken.add(path)
-                redirects.append(
-                    Redirect(old_path=path, article_id=article.pk, note="WordPress import")
-                )
-        ArticleAuthor.objects.bulk_create(authors)
-        Article.tags.through.objects.bulk_create(tags)
-        Article.categories.through.objects.bulk_create(categories)
-        record_relations([article.pk for article in articles])  # on the revisions made above
-        ImportRecord.objects.bulk_create(records)
-        Redirect.objects.bulk_create(redirects)
+                redirects.append((path, pk))
+        inserts.article_author.execute(authors)
+        inserts.tag.execute(tags)
+        inserts.category.execute(categories)
+        inserts.record.set_others(source=self.source, kind=Kind.ARTICLE, imported_at=now)
+        inserts.record.execute(records)
+        inserts.redirect.set_others(note="WordPress import", created_at=now)
+        inserts.redirect.execute(redirects)
         self.report.count("redirect", CREATED, len(redirects))
-        reindex_articles(article.pk for article in articles)
+        reindex_articles(keys.values())
         enqueue_on_commit(purge_public_pages)
+
+
+class _Inserts:
+    """The prepared INSERTs of ``_bulk_create``, built once per run. Columns
+    not named get the same value on every row of a batch (``set_others``):
+    the field's default unless given."""
+
+    def __init__(self):
+        from articles.importers.inserts import Insert
+
+        columns = [f.attname for f in Article._meta.concrete_fields if not f.primary_key]
+        self.article = Insert(Article, columns)
+        history = Article.history.model
+        self.history = Insert(history, ["id", *columns, "relations"], others=True)
+        self.relations = history._meta.get_field("relations")
+        self.article_author = Insert(ArticleAuthor, ["article_id", "author_id", "position"])
+        self.tag = Insert(Article.tags.through, ["article_id", "tag_id"])
+        self.category = Insert(Article.categories.through, ["article_id", "category_id"])
+        self.record = Insert(
+            ImportRecord, ["legacy_id", "object_id", "source_hash", "object_hash"], others=True
+        )
+        self.redirect = Insert(Redirect, ["old_path", "article_id"], others=True)
 
 
 # --- fetching remote media (--fetch-media) ---------------------------------------------------
