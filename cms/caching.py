@@ -167,6 +167,67 @@ def _finish(request, response, *, etag: str, last_modified: float):
     )
 
 
+def _store(key: str, generation: int, longest: int, **entry) -> None:
+    """Store ``entry`` under ``key`` for at most ``longest`` seconds and never
+    past the next time-driven change (``next_change_at``)."""
+    now = _clock()
+    ttl = longest
+    deadline = next_change_at(generation)
+    if deadline is not None:
+        # int() rounds down, so the entry is gone before the change.
+        ttl = min(ttl, int(deadline - now))
+    if ttl >= 1:
+        entry["fresh_until"] = min(now + ttl, deadline or float("inf"))
+        cache.set(key, entry, ttl)
+
+
+def _fresh(entry) -> bool:
+    # The backend's own expiry is in whole seconds; the entry also knows
+    # the moment it goes stale (a scheduled change), to the microsecond.
+    return entry is not None and _clock() < entry["fresh_until"]
+
+
+def _cached_response(request, key: str):
+    """The stored response for ``key``, finished for ``request``, or None."""
+    entry = cache.get(key)
+    if not _fresh(entry):
+        return None
+    response = HttpResponse(entry["content"], status=200)
+    for name, value in entry["headers"].items():
+        response[name] = value
+    response["Content-Length"] = str(len(entry["content"]))
+    response["X-Cache"] = "hit"
+    return _finish(request, response, etag=entry["etag"], last_modified=entry["last_modified"])
+
+
+class PageCacheMiddleware:
+    """Answer a cached page before the rest of the stack runs.
+
+    Placed after the security, CSP, static-file and X-Frame-Options middleware
+    (settings.MIDDLEWARE), so a hit still gets the request id and every
+    security header, but skips URL
+    resolution, sessions, CSRF, messages and the view: the work left is two
+    cache reads. Only keys that ``cache_public_page`` stored can hit, so a
+    path that is never cached costs one cache read here, and the decorator
+    does not read again (``request._page_cache_miss``). This is the split of
+    Django's own Fetch/UpdateCacheMiddleware, with this module's keys,
+    generation and time-driven expiry instead of theirs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_anonymous_request(request) and page_cache_seconds() > 0:
+            generation = current_generation()
+            key = _page_key(request, generation)
+            hit = _cached_response(request, key)
+            if hit is not None:
+                return hit
+            request._page_cache_miss = (generation, key)
+        return self.get_response(request)
+
+
 def cache_public_page(view):
     """Serve ``view`` from the page cache for anonymous readers."""
 
@@ -180,19 +241,15 @@ def cache_public_page(view):
             patch_vary_headers(response, ["Cookie"])
             return response
 
-        generation = current_generation()
-        key = _page_key(request, generation)
-        entry = cache.get(key)
-        # The backend's own expiry is in whole seconds; the entry also knows
-        # the moment it goes stale (a scheduled change), to the microsecond.
-        if entry is not None and _clock() < entry["fresh_until"]:
-            response = HttpResponse(entry["content"], status=200)
-            for name, value in entry["headers"].items():
-                response[name] = value
-            response["X-Cache"] = "hit"
-            return _finish(
-                request, response, etag=entry["etag"], last_modified=entry["last_modified"]
-            )
+        looked_up = getattr(request, "_page_cache_miss", None)
+        if looked_up is not None:  # PageCacheMiddleware already missed
+            generation, key = looked_up
+        else:
+            generation = current_generation()
+            key = _page_key(request, generation)
+            hit = _cached_response(request, key)
+            if hit is not None:
+                return hit
 
         response = view(request, *args, **kwargs)
         if not _storable(response):
@@ -202,24 +259,76 @@ def cache_public_page(view):
         content = response.content
         etag = '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
         last_modified = _clock()
-        ttl = page_cache_seconds()
-        deadline = next_change_at(generation)
-        if deadline is not None:
-            # int() rounds down, so the entry is gone before the change.
-            ttl = min(ttl, int(deadline - last_modified))
-        if ttl >= 1:
-            cache.set(
-                key,
-                {
-                    "content": content,
-                    "headers": {h: response[h] for h in _KEPT_HEADERS if h in response},
-                    "etag": etag,
-                    "last_modified": last_modified,
-                    "fresh_until": min(last_modified + ttl, deadline or float("inf")),
-                },
-                ttl,
-            )
+        _store(
+            key,
+            generation,
+            page_cache_seconds(),
+            content=content,
+            headers={h: response[h] for h in _KEPT_HEADERS if h in response},
+            etag=etag,
+            last_modified=last_modified,
+        )
         response["X-Cache"] = "miss"
         return _finish(request, response, etag=etag, last_modified=last_modified)
+
+    return wrapper
+
+
+# --- the API response cache ----------------------------------------------------------
+
+
+def api_cache_seconds() -> int:
+    """Longest life of a cached anonymous API response (API_RESPONSE_CACHE_SECONDS,
+    by default PUBLIC_PAGE_CACHE_SECONDS; 0 = off)."""
+    return int(getattr(settings, "API_RESPONSE_CACHE_SECONDS", page_cache_seconds()))
+
+
+def _api_key(request, generation: int) -> str:
+    # Every parameter shapes an API response (filters, fields, expand, the
+    # cursor); unknown ones were refused before the view ran.
+    params = sorted(request.GET.lists())
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return f"api:{generation}:{digest}"
+
+
+def cache_api_response(method):
+    """Cache what a DRF ``list``/``retrieve`` returns to anonymous callers.
+
+    The same rules as the page cache: the key carries the content generation
+    (every change that the API shows bumps it), the entry never outlives the
+    next scheduled change, and a caller with credentials or a session is
+    never served from it nor stored. It wraps the handler, so authentication,
+    permissions, throttling and parameter checks still run on every request,
+    and ``cms.http.ApiConditionalGetMiddleware`` still adds the ETag and 304s.
+    The serialised data is stored, not the bytes: DRF renders it after the
+    view, as for any response.
+    """
+    from rest_framework.response import Response
+
+    @wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        if not is_anonymous_request(request) or api_cache_seconds() <= 0:
+            return method(self, request, *args, **kwargs)
+        generation = current_generation()
+        key = _api_key(request, generation)
+        entry = cache.get(key)
+        if _fresh(entry):
+            response = Response(entry["data"])
+            if entry["etag_prefix"]:
+                response.etag_prefix = entry["etag_prefix"]
+            response["X-Cache"] = "hit"
+            return response
+        response = method(self, request, *args, **kwargs)
+        if response.status_code == 200:
+            _store(
+                key,
+                generation,
+                api_cache_seconds(),
+                data=response.data,
+                etag_prefix=getattr(response, "etag_prefix", ""),
+            )
+            response["X-Cache"] = "miss"
+        return response
 
     return wrapper

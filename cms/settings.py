@@ -83,6 +83,10 @@ MIDDLEWARE = [
     "cms.middleware.RequestSizeLimitMiddleware",
     # Compressed, hashed static files straight from the app server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cached public pages are answered here, before sessions, CSRF and URL
+    # resolution run (cms.caching); everything above still applies to them.
+    "cms.caching.PageCacheMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,7 +96,6 @@ MIDDLEWARE = [
     "cms.http.ApiConditionalGetMiddleware",
     "cms.middleware.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old addresses (Redirect rows, legacy URLs) answer what would be a 404.
     "articles.middleware.RedirectFallbackMiddleware",
     # Last, so a view's "database down" error becomes 503 before anything else.
@@ -183,6 +186,11 @@ MEDIA_ASSETS_RENDITION_DISPATCHER = "cms.tasks.enqueue_standard_renditions"
 # for these hosts.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600, minimum=0)
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 0, minimum=0)
+# Anonymous API reads (lists and details) are cached the same way, with the
+# same generation and scheduled-change rules (cms.caching.cache_api_response).
+API_RESPONSE_CACHE_SECONDS = env_int(
+    "API_RESPONSE_CACHE_SECONDS", PUBLIC_PAGE_CACHE_SECONDS, minimum=0
+)
 REDIRECT_ALLOWED_HOSTS = env_list("REDIRECT_ALLOWED_HOSTS")
 
 # --- API -------------------------------------------------------------------
@@ -344,8 +352,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000)}",
         }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections on every engine (SQLite included: opening one and
+# setting its pragmas cost more than the article page's queries), checked
+# before reuse so a restarted database costs one failed request at most.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Storage: media on local disk (default) or S3-compatible object storage
 # (MEDIA_STORAGE=s3, see cms/storage.py); static files compressed and hashed

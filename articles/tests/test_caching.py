@@ -236,3 +236,43 @@ def test_writer_without_rights_gets_no_cached_copy_of_a_preview(client):
     draft = make_article(status=Article.Status.DRAFT, publish_at=None)
     client.force_login(writer)
     assert _get(client, draft.get_absolute_url()).status_code == 404
+
+
+def test_a_hit_is_answered_before_the_view_with_every_security_header(
+    client, django_assert_num_queries, monkeypatch
+):
+    url = make_article().get_absolute_url()
+    stored = _get(client, url)
+
+    def no_resolving(*args, **kwargs):
+        raise AssertionError("a cached page must not reach URL resolution")
+
+    monkeypatch.setattr("django.core.handlers.base.BaseHandler.resolve_request", no_resolving)
+    with django_assert_num_queries(0):
+        hit = _get(client, url)
+    assert hit["X-Cache"] == "hit" and hit.content == stored.content
+    assert hit["Content-Length"] == str(len(stored.content))
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                   "Referrer-Policy", "Vary", "Cache-Control", "ETag"):  # fmt: skip
+        assert hit[header] == stored[header]
+    assert hit["X-Request-ID"] and hit["X-Request-ID"] != stored["X-Request-ID"]
+
+
+def test_a_reader_with_a_session_cookie_skips_the_early_cache(client, editor, monkeypatch):
+    url = make_article().get_absolute_url()
+    _get(client, url)
+    assert _get(client, url)["X-Cache"] == "hit"
+    client.force_login(editor)
+    views = []
+    real = caching._cached_response
+    monkeypatch.setattr(caching, "_cached_response", lambda *a: views.append(a) or real(*a))
+    response = _get(client, url)
+    assert response.status_code == 200 and "X-Cache" not in response
+    assert views == []  # the stored anonymous copy was not even looked at
+
+
+def test_paths_that_are_never_cached_still_work_behind_the_early_cache(client):
+    # The admin login, a 404 and the API pass through after one cache read.
+    assert client.get("/admin/login/").status_code == 200
+    assert client.get("/no-such-page/").status_code == 404
+    assert client.get("/api/v1/articles/").status_code == 200
