@@ -42,6 +42,7 @@ from articles.serializers import (
     TagSerializer,
     TagWriteSerializer,
 )
+from cms.caching import cache_api_response
 from media_assets.serializers import check_query_params
 
 ERRORS = {
@@ -175,11 +176,13 @@ class ShapedViewSetMixin:
     def get_cursor_ordering(self, request):
         return self.orderings.get(request.query_params.get("ordering"), self.default_ordering)
 
+    @cache_api_response
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.read(page, many=True).data)
 
+    @cache_api_response
     def retrieve(self, request, *args, **kwargs):
         return Response(self.read(self.get_object()).data)
 
@@ -287,6 +290,7 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
     def default_ordering(self):
         return self.orderings["-published_at"]
 
+    @cache_api_response
     def retrieve(self, request, *args, **kwargs):
         article = self.get_object()
         return self._article_response(article)

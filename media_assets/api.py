@@ -20,6 +20,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from cms.caching import cache_api_response
 from media_assets import services, usage
 from media_assets.filters import MediaFilter
 from media_assets.models import MediaAsset
@@ -168,11 +169,13 @@ class MediaViewSet(viewsets.ModelViewSet):
             queryset = queryset.select_for_update(of=("self",))
         return queryset.prefetch_renditions()
 
+    @cache_api_response
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         attach_usage_counts(page, public_only=not can_manage_media(request.user))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @cache_api_response
     def retrieve(self, request, *args, **kwargs):
         asset = self.get_object()
         attach_usage_counts([asset], public_only=not can_manage_media(request.user))
