@@ -30,6 +30,26 @@ def _is_plain(field: models.Field) -> bool:
     return isinstance(target, _PLAIN_FIELDS)
 
 
+def _converter(field: models.Field):
+    """``field.get_db_prep_save``, remembering the last few hundred date-times
+    it converted: an article's dates are often equal (created, published,
+    first published) and a batch shares its time stamps."""
+    if not isinstance(field, models.DateTimeField):
+        return field.get_db_prep_save
+    memo: dict = {}
+
+    def convert(value, connection):
+        try:
+            return memo[value]
+        except KeyError:
+            if len(memo) >= 512:
+                memo.clear()
+            memo[value] = converted = field.get_db_prep_save(value, connection)
+            return converted
+
+    return convert
+
+
 class Insert:
     """``INSERT INTO <model's table> (<columns>) VALUES (%s, …)`` for the
     fields ``attnames`` (``"section_id"`` for a foreign key), given per row,
@@ -43,7 +63,7 @@ class Insert:
             for field in model._meta.concrete_fields
             if others and not field.primary_key and field not in self.fields
         ]
-        self._prepare = [None if _is_plain(f) else f.get_db_prep_save for f in self.fields]
+        self._prepare = [None if _is_plain(f) else _converter(f) for f in self.fields]
         self.others: tuple = ()
         if self.other_fields:
             self.set_others()

@@ -405,7 +405,10 @@ def _language(site_language: str) -> str:
 
 
 def _is_url(value: str) -> bool:
-    return urlsplit(value or "").scheme in ("http", "https")
+    value = value or ""
+    if value.startswith(("http://", "https://")):  # what urlsplit would say, sooner
+        return True
+    return urlsplit(value).scheme in ("http", "https")
 
 
 def _article_fingerprint(article: Article, tag_ids, category_ids, author_ids) -> str:

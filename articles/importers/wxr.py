@@ -82,6 +82,9 @@ _PREFIXES = {
 
 _VERSION_RE = re.compile(r"\d+\.\d+")
 _WP_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# What WordPress writes, read without strptime (a fifth of the parse time);
+# anything else goes through strptime as before.
+_WP_DATETIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 
 # How much of the file may come before the root element. Real exports have a few KB of comments;
 # a longer prolog is refused rather than handed to libxml2 unchecked.
@@ -394,6 +397,8 @@ def _to_datetime(value: str) -> datetime | None:
     if not value or value.startswith("0000-00-00"):
         return None
     try:
+        if match := _WP_DATETIME_RE.fullmatch(value):
+            return datetime(*map(int, match.groups()))
         return datetime.strptime(value, _WP_DATETIME_FORMAT)
     except ValueError:
         return None
