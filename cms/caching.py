@@ -285,9 +285,13 @@ def api_cache_seconds() -> int:
 
 def _api_key(request, generation: int) -> str:
     # Every parameter shapes an API response (filters, fields, expand, the
-    # cursor); unknown ones were refused before the view ran.
+    # cursor); unknown ones were refused before the view ran. The negotiated
+    # media type carries the ``indent`` a client may ask for.
     params = sorted(request.GET.lists())
-    raw = f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
+    raw = (
+        f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
+        f"|{request.accepted_media_type}"
+    )
     digest = hashlib.sha256(raw.encode()).hexdigest()
     return f"api:{generation}:{digest}"
 
@@ -301,10 +305,9 @@ def cache_api_response(method):
     never served from it nor stored. It wraps the handler, so authentication,
     permissions, throttling and parameter checks still run on every request,
     and ``cms.http.ApiConditionalGetMiddleware`` still adds the ETag and 304s.
-    The serialised data is stored, not the bytes: DRF renders it after the
-    view, as for any response.
+    The rendered JSON is stored (once DRF has rendered it), so a hit neither
+    serialises nor encodes anything.
     """
-    from rest_framework.response import Response
 
     @wraps(method)
     def wrapper(self, request, *args, **kwargs):
@@ -314,20 +317,25 @@ def cache_api_response(method):
         key = _api_key(request, generation)
         entry = cache.get(key)
         if _fresh(entry):
-            response = Response(entry["data"])
+            response = HttpResponse(entry["content"], content_type=entry["content_type"])
             if entry["etag_prefix"]:
                 response.etag_prefix = entry["etag_prefix"]
             response["X-Cache"] = "hit"
             return response
         response = method(self, request, *args, **kwargs)
         if response.status_code == 200:
-            _store(
-                key,
-                generation,
-                api_cache_seconds(),
-                data=response.data,
-                etag_prefix=getattr(response, "etag_prefix", ""),
-            )
+
+            def store(rendered):
+                _store(
+                    key,
+                    generation,
+                    api_cache_seconds(),
+                    content=rendered.content,
+                    content_type=rendered["Content-Type"],
+                    etag_prefix=getattr(rendered, "etag_prefix", ""),
+                )
+
+            response.add_post_render_callback(store)
             response["X-Cache"] = "miss"
         return response
 

@@ -164,3 +164,14 @@ def test_the_cache_can_be_turned_off(settings):
     client = APIClient()
     client.get("/api/v1/articles/")
     assert "X-Cache" not in client.get("/api/v1/articles/")
+
+
+def test_an_indented_rendering_is_a_separate_entry():
+    make_article()
+    client = APIClient()
+    compact = client.get("/api/v1/articles/")
+    indented = client.get("/api/v1/articles/", HTTP_ACCEPT="application/json; indent=4")
+    assert indented["X-Cache"] == "miss"
+    assert b"\n    " in indented.content and b"\n    " not in compact.content
+    again = client.get("/api/v1/articles/", HTTP_ACCEPT="application/json; indent=4")
+    assert again["X-Cache"] == "hit" and again.content == indented.content
