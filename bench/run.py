@@ -44,8 +44,10 @@ SEARCH_QUERIES = [
 TARGETS = {  # issue 8, point 6: ratio to the bare view
     "article_cached": 0.7,
     "article_uncached": 0.15,
-    "api_list": 0.1,
+    "api_list": 0.1,  # the issue leaves the cache state open: both rows are judged
+    "api_list_cached": 0.1,
 }
+SEARCH_P95_TARGET_MS = 50  # at 100 000 articles on PostgreSQL
 
 
 def base_env(label_db: str) -> dict:
@@ -81,7 +83,11 @@ def free_port() -> int:
 class Server:
     def __init__(self, env, *, cache_seconds: int):
         self.port = free_port()
-        env = dict(env, PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds))
+        env = dict(
+            env,
+            PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds),
+            API_RESPONSE_CACHE_SECONDS=str(cache_seconds),
+        )
         self.proc = subprocess.Popen(
             [GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", "2", "--no-ws", "--log-level", "warning", "cms.wsgi:application"],
@@ -229,6 +235,12 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--label", default="")
     parser.add_argument("--skip-extras", action="store_true", help="No import/rendition runs.")
+    parser.add_argument(
+        "--import-posts",
+        type=int,
+        default=int(os.environ.get("BENCH_IMPORT_POSTS", 20000)),
+        help="Posts in the generated WordPress export of the import run.",
+    )
     args = parser.parse_args()
 
     db = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
@@ -288,7 +300,9 @@ def main():
             value["ratio"] = round(value["rps"] / bare, 3)
     extras = {}
     if not args.skip_extras:
-        extras["import"] = run_script(["import_bench.py", "2000"], r"= (\d+) posts/s")
+        extras["import"] = run_script(
+            ["import_bench.py", str(args.import_posts)], r"= (\d+) posts/s"
+        )
         extras["renditions"] = run_script(
             ["renditions_bench.py", "--rounds", "1"], r"(\d+\.\d+)\s*\|?\s*$"
         )
@@ -331,8 +345,8 @@ def render(everything) -> str:
         ("article_cached", "article page, cached"),
         ("section_uncached", "section page, uncached"),
         ("section_cached", "section page, cached"),
-        ("api_list", "API list (50, expanded)"),
-        ("api_list_cached", "API list, cache on"),
+        ("api_list", "API list (50, expanded), uncached"),
+        ("api_list_cached", "API list (50, expanded), cache on"),
         ("api_detail", "API detail"),
         ("api_detail_cached", "API detail, cache on"),
     ]
@@ -365,7 +379,13 @@ def render(everything) -> str:
             lines += [
                 "",
                 f"Search (uncached page, one request at a time, {len(s['queries'])} queries "
-                f"twice): p50 {s['p50_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms.",
+                f"twice): p50 {s['p50_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms"
+                + (
+                    f" (target ≤ {SEARCH_P95_TARGET_MS} ms at 100 000 on PostgreSQL: "
+                    f"{'met' if s['p95_ms'] <= SEARCH_P95_TARGET_MS else 'NOT met'})."
+                    if r["articles"] >= 100_000 and "postgres" in v["database"]
+                    else "."
+                ),
             ]
         for name, extra in (r.get("extras") or {}).items():
             if extra:
