@@ -259,6 +259,7 @@ def main():
         "article": urls["article"],
         "section": urls["section"],
         "api_list": "/api/v1/articles/?page_size=50&expand=authors,section,lead_media,tags",
+        "api_list_default": "/api/v1/articles/",
         "api_detail": f"/api/v1/articles/{urls['article_id']}/",
     }
     figures = {}
@@ -347,6 +348,8 @@ def render(everything) -> str:
         ("section_cached", "section page, cached"),
         ("api_list", "API list (50, expanded), uncached"),
         ("api_list_cached", "API list (50, expanded), cache on"),
+        ("api_list_default", "API list (default: 20, compact), uncached"),
+        ("api_list_default_cached", "API list (default: 20, compact), cache on"),
         ("api_detail", "API detail"),
         ("api_detail_cached", "API detail, cache on"),
     ]
