@@ -95,6 +95,7 @@ from articles.importers.wxr import (
     WxrCategory,
     WxrError,
     WxrItem,
+    WxrItemBrief,
     WxrSite,
     WxrTag,
     iter_wxr,
@@ -325,12 +326,12 @@ def validate_file(path: str | Path) -> FileSummary:
     Returns what the later passes need to know to stop early."""
     site = None
     records = items = attachments = last_vocabulary = 0
-    for record in iter_wxr(path):
+    for record in iter_wxr(path, brief=True):
         if isinstance(record, WxrSite):
             site = record
             continue
         records += 1
-        if isinstance(record, WxrItem):
+        if isinstance(record, WxrItemBrief):
             items += 1
             attachments += record.post_type == "attachment"
         else:
@@ -475,6 +476,11 @@ class _PreparedArticle:
     author_ids: list[int]
     source_hash: str
     redirect_paths: list[str]
+
+    @property
+    def relations_key(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """(author IDs, further category IDs, tag IDs)."""
+        return tuple(self.author_ids), tuple(self.category_ids), tuple(self.tag_ids)
 
 
 # --- the importer ----------------------------------------------------------------------------
@@ -986,13 +992,10 @@ class _Importer:
         # indexed column, no row needed); other old addresses (the guid,
         # "/?p=123") get Redirect rows.
         redirect_paths = []
+        served = ("/", legacy_path_of(legacy_url))
         for url in (item.guid,) if legacy_url == item.link else (item.link, item.guid):
             path = legacy_path_of(url) if _is_url(url) else ""
-            if (
-                path
-                and path not in ("/", legacy_path_of(legacy_url))
-                and path not in redirect_paths
-            ):
+            if path and path not in served and path not in redirect_paths:
                 redirect_paths.append(path)
         other_categories = [pk for pk in categories if pk != section_id]
         author_ids = [author_id] if author_id else []
@@ -1211,21 +1214,25 @@ class _Importer:
 
         # Revisions: the article's row as converted above, its relations
         # (known here, so no UPDATE follows), then what simple-history adds.
-        snapshots = snapshots_of({
-            article.pk: {"authors": prepared.author_ids, "categories": prepared.category_ids,
-                         "tags": prepared.tag_ids}
-            for article, prepared in zip(articles, batch, strict=True)
-        })  # fmt: skip
-        relations = inserts.relations.get_db_prep_save
+        # Many articles share their relations: each set is encoded once.
+        relations = [prepared.relations_key for prepared in batch]
+        field = inserts.relations
+        encoded = {
+            key: field.get_db_prep_save(snapshot, connection)
+            for key, snapshot in snapshots_of({
+                key: {"authors": key[0], "categories": key[1], "tags": key[2]}
+                for key in set(relations)
+            }).items()
+        }  # fmt: skip
         inserts.history.set_others(
             history_date=now, history_change_reason="Imported from WordPress",
             history_type="+", history_user_id=getattr(self.options.user, "pk", None),
         )  # fmt: skip
         inserts.history.execute(
-            (article.pk, *row, relations(snapshots[article.pk], connection))
-            for article, row in zip(articles, rows, strict=True)
+            (article.pk, *row, encoded[key])
+            for article, row, key in zip(articles, rows, relations, strict=True)
         )
-        del rows, snapshots
+        del rows, encoded
 
         authors, tags, categories, records, redirects = [], [], [], [], []
         paths = {path for prepared in batch for path in prepared.redirect_paths}

@@ -202,6 +202,15 @@ class WxrItem:
         return [slug for domain, slug, _name in self.categories if domain == "category"]
 
 
+@dataclass(frozen=True, slots=True)
+class WxrItemBrief:
+    """An ``<item>`` read by ``iter_wxr(…, brief=True)``: its post type only,
+    for a pass that checks the file and counts what is in it."""
+
+    post_type: str
+    line: int | None = None
+
+
 _TAG_DOMAINS = frozenset({"post_tag", "tag"})
 _HEADER_KEYS = {
     "title": "title",
@@ -216,21 +225,26 @@ _VERBATIM_ITEM_KEYS = frozenset({"title", "content:encoded", "excerpt:encoded", 
 Record = WxrSite | WxrAuthor | WxrCategory | WxrTag | WxrItem
 
 
-def iter_wxr(source: str | os.PathLike[str] | IO[bytes]) -> Iterator[Record]:
+def iter_wxr(
+    source: str | os.PathLike[str] | IO[bytes], *, brief: bool = False
+) -> Iterator[Record | WxrItemBrief]:
     """Yield the site header, then authors, categories, tags and items of a WXR file.
 
     ``source`` is a path or a binary file object (it is not closed). See the module docstring for
     the order of objects and the safety contract; every problem with the content raises
-    :class:`WxrError`.
+    :class:`WxrError`. With ``brief``, items come as :class:`WxrItemBrief` (their post type),
+    which is cheaper when only the file's soundness and its counts matter; the XML is read and
+    checked all the same.
     """
     if isinstance(source, str | os.PathLike):
         with open(source, "rb") as stream:
-            yield from _iter_stream(stream)
+            yield from _iter_stream(stream, brief=brief)
     else:
-        yield from _iter_stream(source)
+        yield from _iter_stream(source, brief=brief)
 
 
-def _iter_stream(stream: IO[bytes]) -> Iterator[Record]:
+def _iter_stream(stream: IO[bytes], *, brief: bool = False) -> Iterator[Record | WxrItemBrief]:
+    parsers = {**_RECORD_PARSERS, "item": _parse_item_brief} if brief else _RECORD_PARSERS
     head = _read_prolog(stream)
     context = etree.iterparse(
         _Replay(head, stream),
@@ -262,12 +276,12 @@ def _iter_stream(stream: IO[bytes]) -> Iterator[Record]:
                 if key in _HEADER_KEYS:
                     if not site_sent:
                         header.setdefault(_HEADER_KEYS[key], _text(element).strip())
-                elif key in _RECORD_PARSERS:
+                elif key in parsers:
                     _raise_logged_error(context)
                     if not site_sent:
                         yield _make_site(header, line=element.sourceline)
                         site_sent = True
-                    record = _RECORD_PARSERS[key](element)
+                    record = parsers[key](element)
                     _release(element)
                     yield record
                     continue
@@ -499,6 +513,13 @@ def _parse_item(element: etree._Element) -> WxrItem:
         comments_count=comments_count,
         line=element.sourceline,
     )
+
+
+def _parse_item_brief(element: etree._Element) -> WxrItemBrief:
+    for child in element:
+        if _key(child.tag) == "wp:post_type":  # the first one, as _parse_item reads it
+            return WxrItemBrief(post_type=_text(child).strip(), line=element.sourceline)
+    return WxrItemBrief(post_type="", line=element.sourceline)
 
 
 _RECORD_PARSERS = {

@@ -19,6 +19,7 @@ from articles.importers.wxr import (
     WxrCategory,
     WxrError,
     WxrItem,
+    WxrItemBrief,
     WxrSite,
     WxrTag,
     iter_wxr,
@@ -117,6 +118,15 @@ def test_counts(name):
     assert not any(isinstance(record, WxrSite) for record in records[1:])
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED_COUNTS))
+def test_brief_items_have_the_post_type_and_line_of_full_ones(name):
+    full = list(iter_wxr(data_file(name)))
+    brief = list(iter_wxr(data_file(name), brief=True))
+    assert [(r.post_type, r.line) if isinstance(r, WxrItemBrief) else r for r in brief] == [
+        (r.post_type, r.line) if isinstance(r, WxrItem) else r for r in full
+    ]
+
+
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_refused_files_yield_nothing_and_report_the_line(name):
     line, message = REFUSED[name]
@@ -125,6 +135,9 @@ def test_refused_files_yield_nothing_and_report_the_line(name):
     assert error.line == line
     assert message in str(error)
     assert f"(line {line})" in str(error)
+    with pytest.raises(WxrError) as brief:
+        list(iter_wxr(data_file(name), brief=True))
+    assert (brief.value.line, str(brief.value)) == (error.line, str(error))
 
 
 def test_site_header_is_read_whatever_the_namespace_scheme():
