@@ -9,6 +9,7 @@ memory, sampled every 1 000 posts, so that a growing memory shows up. The
 result goes into bench/RESULTS.md by hand (it depends on the machine).
 """
 
+import logging
 import os
 import resource
 import sys
@@ -36,6 +37,9 @@ def main(posts: int) -> None:
     import django
 
     django.setup()
+    # Each batch enqueues a page-cache purge, which the immediate task backend
+    # runs and logs (two lines per 500 posts) in the middle of the results.
+    logging.getLogger("django_tasks").setLevel(logging.WARNING)
     from django.core.management import call_command
 
     from articles.importers.wordpress import ImportOptions, import_wordpress
