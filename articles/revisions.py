@@ -18,6 +18,9 @@ are not columns of the article, so a revision keeps them in its
   article save records no revision of its own, and rewriting an older
   revision with it would credit the change to whoever saved that one; the
   next save snapshots it instead.
+* The WordPress import's bulk path writes new articles' revisions itself
+  (prepared INSERTs, not ``save()``), with the snapshot ``snapshots_of``
+  builds from the relations it is about to store, so no UPDATE follows.
 
 The diff is plain data that the admin template escapes.
 """
