@@ -937,15 +937,19 @@ class _Importer:
     def _prepare(self, item: WxrItem) -> _PreparedArticle | None:
         if item.post_id <= 0:
             raise ItemError("The post has no valid wp:post_id.")
-        status = self._status(item)
+        date = self._date(item)
+        status = self._status(item, dated=date is not None)
         if status is None:
             return None
-        headline = _fit(Article, "headline", _plain(item.title)) or "(no title)"
+        title = _plain(item.title)
+        headline = _fit(Article, "headline", title) or "(no title)"
+        if len(title) > len(headline):
+            message = f"The title is cut to its first {len(headline)} characters."
+            self.report.warn("article", item.post_id, item.line, message)
         slug = _slug(item.post_name, headline, 200) or f"post-{item.post_id}"
         converted = convert_wp_body(item.content)
         self.report.stripped_shortcodes.update(converted.stripped_shortcodes)
         body = self._resolve_figures(item, converted.html)
-        date = self._date(item)
 
         categories = []
         for nicename, name in (
@@ -1007,7 +1011,7 @@ class _Importer:
             item, values, tag_ids, other_categories, author_ids, source_hash, redirect_paths
         )
 
-    def _status(self, item: WxrItem) -> str | None:
+    def _status(self, item: WxrItem, *, dated: bool) -> str | None:
         wp_status = item.status or "draft"
         mapping = {
             "publish": Article.Status.PUBLISHED,
@@ -1024,6 +1028,16 @@ class _Importer:
         if status == Article.Status.PUBLISHED and item.password:
             status = Article.Status.DRAFT
             label = f"{wp_status} with password → draft"
+        elif status == Article.Status.PUBLISHED and not dated:
+            # Published "now" would put an archive story at the top of the
+            # home page; an editor dates it and publishes it instead.
+            status = Article.Status.DRAFT
+            label = f"{wp_status} without a valid date → draft"
+            message = (
+                "No valid publication date (wp:post_date, wp:post_date_gmt): "
+                "imported as a draft, to be dated and published by an editor."
+            )
+            self.report.warn("article", item.post_id, item.line, message)
         elif wp_status == "future":
             label = "future → published (scheduled)"
         elif wp_status not in mapping:

@@ -467,6 +467,34 @@ def test_drafts_without_gmt_date_use_the_sites_offset(tmp_path):
     assert article.created_at.isoformat() == "2015-03-03T09:00:00+00:00"
 
 
+def test_a_published_post_without_a_valid_date_becomes_a_draft(tmp_path):
+    # "Published now" would put a story from the archive at the top of the home page.
+    undated = samples.post(2).replace(
+        "<wp:post_date>2015-03-03 10:00:00</wp:post_date>",
+        "<wp:post_date>2015-02-30 10:00:00</wp:post_date>",
+    ).replace(
+        "<wp:post_date_gmt>2015-03-03 09:00:00</wp:post_date_gmt>",
+        "<wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt>",
+    )
+    report = import_wordpress(path=write(tmp_path, samples.document([samples.post(1), undated])))
+    article = Article.objects.get(legacy_id="2")
+    assert (article.status, article.publish_at) == (Article.Status.DRAFT, None)
+    assert Article.objects.get(legacy_id="1").status == Article.Status.PUBLISHED
+    assert report.statuses["publish without a valid date → draft"] == 1
+    assert report.statuses["publish → published"] == 1
+    [warning] = [w for w in report.warnings if w.wordpress_id == "2"]
+    assert "No valid publication date" in warning.message
+
+
+def test_an_overlong_title_is_cut_with_a_warning(tmp_path):
+    title = "Word " * 100  # 500 characters; the headline holds 300
+    path = write(tmp_path, samples.document([samples.post(1, title=title)]))
+    report = import_wordpress(path=path)
+    headline = Article.objects.get().headline
+    assert len(headline) == 300 and title.startswith(headline)
+    assert any("cut to its first 300 characters" in w.message for w in report.warnings)
+
+
 def test_hostile_body_is_sanitised(tmp_path):
     body = '<p onclick="x()">Hi</p><script>alert(1)</script><a href="javascript:alert(1)">l</a>'
     import_wordpress(path=write(tmp_path, samples.document([samples.post(1, body=body)])))
