@@ -411,8 +411,11 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
     # Revisions: django-simple-history writes one historical row per save()
     # (admin, API, import alike). Its FKs carry no DB constraint, so a revision
-    # survives the deletion of its section, photo or user. Bulk writes must use
-    # simple_history.utils.bulk_create_with_history / bulk_update_with_history.
+    # survives the deletion of its section, photo or user. Bulk writes must
+    # write the revisions too: simple_history.utils.bulk_create_with_history /
+    # bulk_update_with_history, or, as the WordPress importer does for speed,
+    # prepared INSERTs of both rows (articles/importers/inserts.py; its test
+    # checks row for row that they match what save() writes).
     # Each revision also snapshots the authors, tags and categories
     # (ArticleRevisionBase.relations, kept by articles.revisions).
     history = HistoricalRecords(
