@@ -10,32 +10,9 @@ from rest_framework.test import APIClient
 from articles.models import Article
 from articles.tests.factories import make_article, make_category, make_tag
 from articles.tests.test_api import EDITOR, api_client, ids
-from cms import caching
 from media_assets.tests.factories import make_media
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change and its after-commit hooks, as a real request would."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
-def later(monkeypatch):
-    def move(seconds):
-        real_now = timezone.now()
-        real_clock = caching._clock()
-        monkeypatch.setattr(caching, "_clock", lambda: real_clock + seconds)
-        monkeypatch.setattr(timezone, "now", lambda: real_now + datetime.timedelta(seconds=seconds))
-
-    return move
 
 
 @pytest.mark.parametrize(

@@ -22,30 +22,6 @@ def editor(db):
     return User.objects.create_superuser("boss", password="pw")
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change and its after-commit hooks, as a real request would."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock (page cache and timezone.now) forward."""
-
-    def move(seconds):
-        real_now = timezone.now()
-        real_clock = caching._clock()
-        monkeypatch.setattr(caching, "_clock", lambda: real_clock + seconds)
-        monkeypatch.setattr(timezone, "now", lambda: real_now + datetime.timedelta(seconds=seconds))
-
-    return move
-
-
 def _get(client, url, **headers):
     return client.get(url, headers=headers)
 
