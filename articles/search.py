@@ -25,9 +25,24 @@ themselves; ``manage.py rebuild_search_index`` rebuilds everything.
 
 Hostile input is bounded before parsing (``MAX_QUERY_LENGTH`` characters,
 ``MAX_TERMS`` terms), so a 60 000-character query costs no more than a short one.
+
+On PostgreSQL the cost of a query is bounded whatever the archive size and
+however common its words (a word found in most articles would otherwise mean
+ranking and counting most of the archive):
+
+- only the newest ``SEARCH_CANDIDATES`` matches are ranked (found through
+  the GIN index or by walking the date index, as the planner prefers), so a
+  broad query shows the most relevant of its recent matches;
+- when there are more matches than that, the total and the facets are
+  estimated from a fixed random sample of the index (``ESTIMATE_SAMPLE_ROWS``
+  documents) and ``SearchResults.estimated`` says so: pages show "about";
+- snippets are made for the page's 20 articles only;
+- the search page's statements run under ``SEARCH_STATEMENT_TIMEOUT_MS``: a
+  pathological query gives ``SearchResults.timed_out``, not a hung worker.
 """
 
 import html
+import logging
 import math
 import re
 from collections import Counter
@@ -36,13 +51,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Value
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, FloatField, Func, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from articles.html import strip_tags
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 256
 MAX_TERMS = 16
@@ -50,6 +66,19 @@ PAGE_SIZE = 20
 MAX_PAGE = 50  # relevance order is not keyset-paginable; nobody reads past page 50
 REINDEX_CHUNK = 2000
 FTS_TABLE = "articles_search_fts"
+# PostgreSQL: matches ranked per query (the newest ones), the size of the
+# sample that estimates counts beyond them, and the statement timeout of the
+# search page (settings.SEARCH_STATEMENT_TIMEOUT_MS overrides it; 0 disables).
+SEARCH_CANDIDATES = 300
+ESTIMATE_SAMPLE_ROWS = 1000
+# How the candidates are found (_pg_candidates): at most GIN_PROBE documents
+# from the GIN index, then at most RECENT_WINDOW of the newest articles.
+GIN_PROBE = 2000
+RECENT_WINDOW = 2000
+SEARCH_STATEMENT_TIMEOUT_MS = 1500
+# Snippets are cut from the start of the body (the lead paragraphs): bounded
+# work per result however long the article.
+SNIPPET_SOURCE_CHARS = 2500
 # PostgreSQL text search configuration per article language; anything else
 # (Arabic, Persian, ...) is indexed with "simple": lower-cased, no stemming.
 PG_CONFIGS = {"en": "english", "fr": "french"}
@@ -169,10 +198,20 @@ class SearchResults:
     year_facets: list[Facet] = field(default_factory=list)
     # True when no article had every word and the results match any of them.
     any_word: bool = False
+    # True when ``total`` and the facet counts are estimates (rounded, from a
+    # sample): more articles match than are ranked. Show them as "about".
+    estimated: bool = False
+    # How many matches were ranked (the newest ones) when that is fewer than
+    # ``total``: pages stop there.
+    ranked: int | None = None
+    # True when the database gave up on the query (statement timeout): there
+    # are no results to show, and the reader should try a narrower query.
+    timed_out: bool = False
 
     @property
     def num_pages(self) -> int:
-        return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
+        shown = self.total if self.ranked is None else min(self.total, self.ranked)
+        return min(MAX_PAGE, max(1, math.ceil(shown / self.per_page)))
 
     @property
     def has_next(self) -> bool:
@@ -218,6 +257,12 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _pg_configs(language: str | None) -> list[str]:
+    if language:
+        return [PG_CONFIGS.get(language, PG_DEFAULT_CONFIG)]
+    return sorted({*PG_CONFIGS.values(), PG_DEFAULT_CONFIG})
+
+
 def _pg_query(parsed: ParsedQuery, language: str | None):
     """websearch_to_tsquery in the language's configuration, or OR-ed over
     every configuration in use when no language is chosen (an English query
@@ -225,12 +270,8 @@ def _pg_query(parsed: ParsedQuery, language: str | None):
     from django.contrib.postgres.search import SearchQuery
 
     text = parsed.as_websearch()
-    if language:
-        configs = [PG_CONFIGS.get(language, PG_DEFAULT_CONFIG)]
-    else:
-        configs = sorted({*PG_CONFIGS.values(), PG_DEFAULT_CONFIG})
     query = None
-    for config in configs:
+    for config in _pg_configs(language):
         one = SearchQuery(text, config=config, search_type="websearch")
         query = one if query is None else query | one
     return query
@@ -240,20 +281,27 @@ def _pg_matching(queryset, parsed: ParsedQuery, language: str | None):
     return queryset.filter(search_document__vector=_pg_query(parsed, language))
 
 
-def _pg_ranked(queryset, parsed: ParsedQuery, language: str | None, *, snippets: bool):
+def _pg_ranked(
+    queryset, parsed: ParsedQuery, language: str | None, *, snippets: bool, matched=False
+):
     """PostgreSQL: matches annotated with ``search_score`` (and the raw
-    ``search_snippet``), best first."""
+    ``search_snippet``), best first. ``matched``: ``queryset`` holds only
+    matches already (candidate ids), so it is not filtered again: that
+    filter would tempt the planner into testing every document."""
     from django.contrib.postgres.search import SearchHeadline, SearchRank
 
     query = _pg_query(parsed, language)
-    queryset = queryset.filter(search_document__vector=query).annotate(
+    if not matched:
+        queryset = queryset.filter(search_document__vector=query)
+    queryset = queryset.annotate(
         # Normalization 1 divides by 1 + log(length): long articles do not
         # win by length alone.
         search_score=SearchRank(F("search_document__vector"), query, normalization=Value(1))
         * Recency("publish_at"),
     )
     if snippets:
-        plain = Func(F("body"), Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace")
+        body = Func(F("body"), Value(SNIPPET_SOURCE_CHARS), function="left")
+        plain = Func(body, Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace")
         queryset = queryset.annotate(
             # Computed after the sort and limit (PostgreSQL postpones costly
             # output columns), so only for the page shown.
@@ -272,6 +320,184 @@ def _pg_ranked(queryset, parsed: ParsedQuery, language: str | None, *, snippets:
     return queryset.order_by("-search_score", "-publish_at", "-id")
 
 
+def _where_sql(queryset) -> tuple[str, list]:
+    """The WHERE of ``queryset`` (a filter on articles_article alone) as SQL
+    on the table ``articles_article``; "" when it keeps every row."""
+    query = queryset.query
+    compiler = query.get_compiler(connection=connection)
+    try:
+        return compiler.compile(query.where)
+    except FullResultSet:
+        return "", []
+    except EmptyResultSet:
+        return "FALSE" if _is_postgres() else "0", []
+
+
+def _pg_tsquery_sql(parsed: ParsedQuery, language: str | None) -> tuple[str, list]:
+    """The tsquery of ``_pg_query`` as raw SQL and parameters."""
+    configs = _pg_configs(language)
+    sql = " || ".join(["websearch_to_tsquery(%s::regconfig, %s)"] * len(configs))
+    text = parsed.as_websearch()
+    return f"({sql})", [x for config in configs for x in (config, text)]
+
+
+def _year_sql() -> tuple[str, list]:
+    tzname = timezone.get_current_timezone_name() if settings.USE_TZ else "UTC"
+    return "EXTRACT(YEAR FROM articles_article.publish_at AT TIME ZONE %s)", [tzname]
+
+
+def _pg_candidates(queryset, parsed: ParsedQuery, language: str | None, limit: int):
+    """The newest matches, at most ``limit``, as [(id, section id, year)],
+    newest first, and whether they are exactly the newest ``limit`` matches
+    (or all of them).
+
+    Every step is bounded, whatever the archive and however common the words,
+    and none relies on the planner guessing how many articles match:
+
+    1. the GIN index gives at most ``GIN_PROBE`` matching documents, which
+       are joined to the articles: when the index had no more, these are all
+       the matches;
+    2. otherwise the words are common: the newest ``RECENT_WINDOW`` articles
+       (the date index) are tested one by one until ``limit`` match.
+    """
+    from articles.models import SearchDocument
+
+    table = SearchDocument._meta.db_table
+    where, where_params = _where_sql(queryset)
+    where = f"AND {where}" if where else ""
+    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
+    year, year_params = _year_sql()
+    # Constant table names and the ORM's own WHERE; values are parameters.
+    probe = f"""
+        WITH found AS MATERIALIZED (
+            SELECT article_id FROM {table} WHERE vector @@ {tsquery} LIMIT %s
+        )
+        SELECT (SELECT COUNT(*) FROM found), page.* FROM (SELECT 1) one
+        LEFT JOIN LATERAL (
+            SELECT articles_article.id, articles_article.section_id, {year}
+            FROM found JOIN articles_article ON articles_article.id = found.article_id
+            WHERE TRUE {where}
+            ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
+        ) page ON TRUE
+    """  # noqa: S608
+    rows = _rows(probe, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
+    found = [(pk, section_id, int(y)) for _, pk, section_id, y in rows if pk is not None]
+    if rows[0][0] < GIN_PROBE:
+        return found, True
+    walk = f"""
+        SELECT recent.id, recent.section_id, recent.year FROM (
+            SELECT articles_article.id, articles_article.section_id,
+                articles_article.publish_at, {year} AS year
+            FROM articles_article WHERE TRUE {where}
+            ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
+        ) recent
+        CROSS JOIN LATERAL (
+            SELECT 1 FROM {table} document
+            WHERE document.article_id = recent.id AND document.vector @@ {tsquery}
+        ) matched
+        ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
+    """  # noqa: S608
+    rows = _rows(walk, [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit])
+    newest = [(pk, section_id, int(y)) for pk, section_id, y in rows if y is not None]
+    if len(newest) >= limit:
+        return newest, True
+    # Fewer matches among the newest articles than wanted, but more in the
+    # whole archive than the probe took: rank those of both, not exactly
+    # the newest ones.
+    merged = {row[0]: row for row in [*newest, *found]}
+    return list(merged.values())[:limit], False
+
+
+def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
+    """Estimated matches per (section id, year): the matches in a fixed random
+    sample of the index (``TABLESAMPLE ... REPEATABLE``: the same documents
+    every time, so a page reload shows the same figures), scaled up to the
+    whole index. Costs the same at 100 000 articles and at ten million."""
+    from articles.models import SearchDocument
+
+    where, where_params = _where_sql(queryset)
+    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
+    year, year_params = _year_sql()
+    table = SearchDocument._meta.db_table
+    # Only constant table names are interpolated; values are parameters.
+    sql = f"""
+        WITH sample AS MATERIALIZED (
+            SELECT article_id, vector FROM {table} TABLESAMPLE SYSTEM ((
+                SELECT LEAST(100, 100.0 * %s / GREATEST(reltuples, 1))
+                FROM pg_class WHERE oid = '{table}'::regclass
+            )) REPEATABLE (0)
+        )
+        SELECT 0, articles_article.section_id, {year}, COUNT(*)
+        FROM sample JOIN articles_article ON articles_article.id = sample.article_id
+        WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
+        GROUP BY 2, 3
+        UNION ALL SELECT 1, NULL, NULL, COUNT(*) FROM sample
+        UNION ALL SELECT 2, NULL, NULL, GREATEST(reltuples, 0)::bigint
+            FROM pg_class WHERE oid = '{table}'::regclass
+    """  # noqa: S608
+    params = [ESTIMATE_SAMPLE_ROWS, *year_params, *tsquery_params, *where_params]
+    rows = _rows(sql, params)
+    sampled = max(1, next((n for kind, _, _, n in rows if kind == 1), 1))
+    documents = next((n for kind, _, _, n in rows if kind == 2), 0)
+    scale = max(documents, sampled) / sampled
+    return {
+        (section_id, int(year)): n * scale
+        for kind, section_id, year, n in rows
+        if kind == 0 and year is not None
+    }
+
+
+def _about(n: float) -> int:
+    """An estimate rounded to two significant figures (87 266 -> 87 000)."""
+    n = round(n)
+    if n < 100:
+        return n
+    unit = 10 ** (len(str(n)) - 2)
+    return round(n / unit) * unit
+
+
+def _statement_timeout_ms() -> int:
+    return int(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", SEARCH_STATEMENT_TIMEOUT_MS))
+
+
+class _SearchTransaction:
+    """Run the search page's statements in a transaction of their own, whose
+    settings (SET LOCAL) die with it:
+
+    - ``statement_timeout``: a pathological query is cancelled, not left to
+      hold a worker;
+    - ``enable_seqscan = off``: the GIN probe of ``_pg_candidates`` has a
+      LIMIT, and the planner, which thinks ``@@`` costs next to nothing,
+      would rather read the table from the start until enough rows match
+      (tens of milliseconds of detoasting) than ask the index (a few).
+
+    Inside a caller's transaction (an admin action, a test) nothing is set:
+    a SET LOCAL there would outlive the search and reach the caller's own
+    statements."""
+
+    def __enter__(self):
+        self.atomic = None
+        if _is_postgres() and not connection.in_atomic_block:
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true),"
+                    " set_config('enable_seqscan', 'off', true)",
+                    [f"{max(0, _statement_timeout_ms())}ms"],
+                )
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.atomic is not None:
+            return self.atomic.__exit__(*exc_info)
+        return False
+
+
+def _is_timeout(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == "57014"  # query_canceled
+
+
 def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""):
     """SQLite: ``SELECT select`` over the FTS5 matches joined to the articles
     that ``queryset`` (a filter on articles_article alone) keeps.
@@ -279,14 +505,7 @@ def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""
     The FTS table must drive the join (CROSS JOIN fixes the order in SQLite):
     the ORM's join would walk every public article and run MATCH for each.
     """
-    query = queryset.query
-    compiler = query.get_compiler(connection=connection)
-    try:
-        where, params = compiler.compile(query.where)
-    except FullResultSet:
-        where, params = "", []
-    except EmptyResultSet:
-        where, params = "0", []
+    where, params = _where_sql(queryset)
     # Constant names; the WHERE is the ORM's own SQL; values are parameters.
     sql = " ".join(
         [
@@ -299,24 +518,15 @@ def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""
     return sql, [parsed.as_fts5(), *params]
 
 
-def _sqlite_rows(sql, params):
+def _rows(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def _counts(queryset, parsed: ParsedQuery, language: str | None) -> list[tuple[int, int, int]]:
-    """[(section id, year, matches)] in one GROUP BY: the totals and both
-    facets are sums over these rows."""
-    if _is_postgres():
-        rows = (
-            _pg_matching(queryset, parsed, language)
-            .order_by()
-            .annotate(search_year=ExtractYear("publish_at"))
-            .values_list("section_id", "search_year")
-            .annotate(n=Count("id"))
-        )
-        return [(pk, int(y), n) for pk, y, n in rows if y is not None]
+    """SQLite: [(section id, year, matches)] in one GROUP BY: the totals and
+    both facets are sums over these rows. (PostgreSQL: ``_pg_search``.)"""
     tzname = timezone.get_current_timezone_name() if settings.USE_TZ else None
     year = "django_datetime_extract('year', articles_article.publish_at, %s, 'UTC')"
     sql, params = _sqlite_match_sql(
@@ -325,16 +535,21 @@ def _counts(queryset, parsed: ParsedQuery, language: str | None) -> list[tuple[i
         f"articles_article.section_id, {year}, COUNT(*)",
         f"GROUP BY articles_article.section_id, {year}",
     )
-    rows = _sqlite_rows(sql, [tzname, *params, tzname])
+    rows = _rows(sql, [tzname, *params, tzname])
     return [(pk, int(y), n) for pk, y, n in rows if y is not None]
 
 
 def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
     """One page of matches, best first, each with ``search_score`` and a
-    rendered ``search_snippet``."""
+    rendered ``search_snippet``. On PostgreSQL ``queryset`` holds only
+    matches (the candidates' ids)."""
     if _is_postgres():
-        ranked = _pg_ranked(queryset, parsed, language, snippets=True)
-        items = list(ranked.for_listing(pictures=False)[start : start + count])
+        # Rank the candidates on narrow rows, then load (and make snippets
+        # for) only the page's articles: one statement.
+        ranked = _pg_ranked(queryset, parsed, language, snippets=False, matched=True)
+        page = queryset.model.objects.filter(pk__in=ranked.values("pk")[start : start + count])
+        ranked = _pg_ranked(page, parsed, language, snippets=True, matched=True)
+        items = list(ranked.for_listing(pictures=False))
     else:
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)
         recency = (
@@ -349,7 +564,7 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
             " ORDER BY score DESC, articles_article.publish_at DESC, articles_article.id DESC"
             " LIMIT %s OFFSET %s",
         )
-        rows = _sqlite_rows(sql, [*params, count, start])
+        rows = _rows(sql, [*params, count, start])
         found = queryset.model.objects.for_listing(pictures=False).in_bulk(
             [pk for pk, _, _ in rows]
         )
@@ -364,6 +579,103 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
     return items
 
 
+def _tally(results, counts, *, in_section, section, year, about=False) -> None:
+    """Fill ``results.total`` and both facets from [(section id, year, n)].
+    Each facet ignores its own filter, so readers can switch to another.
+    ``about``: the counts are estimates, rounded once summed."""
+    from articles.models import Category
+
+    years, sections = Counter(), Counter()
+    total = 0
+    for section_id, row_year, n in counts:
+        section_ok = in_section is None or section_id in in_section
+        year_ok = not year or row_year == year
+        if section_ok:
+            years[row_year] += n
+        if year_ok:
+            sections[section_id] += n
+        if section_ok and year_ok:
+            total += n
+    shown = _about if about else round
+    results.total = shown(total)
+    results.year_facets = [
+        Facet(y, shown(n), selected=y == year) for y, n in sorted(years.items(), reverse=True)
+    ]
+    categories = Category.objects.in_bulk(sections)
+    results.section_facets = sorted(
+        (
+            Facet(categories[pk], shown(n), selected=section is not None and pk == section.pk)
+            for pk, n in sections.items()
+            if pk in categories
+        ),
+        key=lambda f: (-f.count, f.value.name),
+    )
+
+
+def _pg_search(results, base, parsed, language, *, section, year) -> None:
+    """PostgreSQL: fill ``results`` ranking only the newest
+    ``SEARCH_CANDIDATES`` matches (see the module docstring).
+
+    Queries: the candidates (ids, sections, years), section names, the
+    ranked page with snippets, its authors; when more articles match than
+    are ranked, one more for the estimate (and one more for the candidates
+    within a chosen section or year)."""
+    limit = SEARCH_CANDIDATES
+    candidates, complete = _pg_candidates(base, parsed, language, limit + 1)
+    if not candidates and complete and len(parsed.words) > 1:
+        parsed = parsed.any_word()
+        results.any_word = True
+        candidates, complete = _pg_candidates(base, parsed, language, limit + 1)
+    if not candidates:
+        return
+    in_section = set(section.descendant_ids()) if section is not None else None
+
+    def kept(section_id, row_year):
+        return (in_section is None or section_id in in_section) and (not year or row_year == year)
+
+    found = Counter((section_id, row_year) for _, section_id, row_year in candidates)
+    if complete and len(candidates) <= limit:  # every match is here: exact counts
+        counts = [(section_id, row_year, n) for (section_id, row_year), n in found.items()]
+        _tally(results, counts, in_section=in_section, section=section, year=year)
+        ids = [pk for pk, section_id, row_year in candidates if kept(section_id, row_year)]
+    else:
+        # The candidates are exact lower bounds for their cells; the sample
+        # says how many more there are.
+        cells = _pg_estimate(base, parsed, language)
+        for cell, n in found.items():
+            cells[cell] = max(n, cells.get(cell, 0))
+        counts = [(section_id, row_year, n) for (section_id, row_year), n in cells.items()]
+        _tally(results, counts, in_section=in_section, section=section, year=year, about=True)
+        results.estimated = True
+        if in_section is None and not year:
+            ids = [pk for pk, _, _ in candidates[:limit]]
+        else:
+            narrowed = _narrowed(base, in_section, year)
+            chosen, complete = _pg_candidates(narrowed, parsed, language, limit + 1)
+            ids = [pk for pk, _, _ in chosen[:limit]]
+            if complete and len(chosen) <= limit:  # the section or year holds them all
+                results.total, results.estimated = len(chosen), False
+        results.ranked = len(ids)
+    if results.total and ids:
+        # One array parameter, not a placeholder per id.
+        in_ids = RawSQL("SELECT unnest(%s::bigint[])", [ids])  # noqa: S611
+        results.items = _ranked_page(
+            base.filter(pk__in=in_ids),
+            parsed,
+            language,
+            start=(results.page - 1) * results.per_page,
+            count=results.per_page,
+        )
+
+
+def _narrowed(queryset, in_section, year):
+    if in_section is not None:
+        queryset = queryset.filter(section_id__in=in_section)
+    if year:
+        queryset = queryset.filter(publish_at__year=year)
+    return queryset
+
+
 def filter_queryset(queryset, query: str, *, language: str | None = None):
     """``queryset`` narrowed to matches of ``query``; an empty or unsearchable
     query matches nothing. On PostgreSQL the result is ordered best first and
@@ -373,7 +685,11 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
     if not parsed:
         return queryset.none()
     if _is_postgres():
-        return _pg_ranked(queryset, parsed, language, snippets=False)
+        # Ranked among the newest SEARCH_CANDIDATES matches, as on the search
+        # page: a common word costs no more than a rare one.
+        newest = _pg_matching(queryset, parsed, language).order_by("-publish_at", "-id")
+        bounded = queryset.filter(pk__in=newest.values("pk")[:SEARCH_CANDIDATES])
+        return _pg_ranked(bounded, parsed, language, snippets=False)
     match = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [parsed.as_fts5()])  # noqa: S611,S608
     return queryset.filter(pk__in=match)
 
@@ -412,7 +728,7 @@ def search_articles(
     counts, section names, year counts (plus one per section level when
     filtering by section). The search page adds the teasers' pictures.
     """
-    from articles.models import Article, Category
+    from articles.models import Article
 
     parsed = parse_query(query)
     page = max(1, min(int(page or 1), MAX_PAGE))
@@ -427,6 +743,19 @@ def search_articles(
         # articles_article alone.
         base = base.filter(pk__in=Article.tags.through.objects.filter(tag=tag).values("article"))
 
+    if _is_postgres():
+        try:
+            with _SearchTransaction():
+                _pg_search(results, base, parsed, language, section=section, year=year)
+        except OperationalError as error:
+            if not _is_timeout(error):
+                raise
+            logger.warning("Search timed out after %s ms: %r", _statement_timeout_ms(), query)
+            results = SearchResults(
+                query=results.query, page=page, per_page=per_page, timed_out=True
+            )
+        return results
+
     counts = _counts(base, parsed, language)
     if not counts and len(parsed.words) > 1:
         parsed = parsed.any_word()
@@ -434,38 +763,15 @@ def search_articles(
         counts = _counts(base, parsed, language)
     if not counts:
         return results
-    # Each facet ignores its own filter, so readers can switch to another.
     in_section = set(section.descendant_ids()) if section is not None else None
-    years, sections = Counter(), Counter()
-    for section_id, row_year, n in counts:
-        section_ok = in_section is None or section_id in in_section
-        year_ok = not year or row_year == year
-        if section_ok:
-            years[row_year] += n
-        if year_ok:
-            sections[section_id] += n
-        if section_ok and year_ok:
-            results.total += n
-    results.year_facets = [
-        Facet(y, n, selected=y == year) for y, n in sorted(years.items(), reverse=True)
-    ]
-    categories = Category.objects.in_bulk(sections)
-    results.section_facets = sorted(
-        (
-            Facet(categories[pk], n, selected=section is not None and pk == section.pk)
-            for pk, n in sections.items()
-            if pk in categories
-        ),
-        key=lambda f: (-f.count, f.value.name),
-    )
+    _tally(results, counts, in_section=in_section, section=section, year=year)
     if results.total:
-        narrowed = base
-        if in_section is not None:
-            narrowed = narrowed.filter(section_id__in=in_section)
-        if year:
-            narrowed = narrowed.filter(publish_at__year=year)
         results.items = _ranked_page(
-            narrowed, parsed, language, start=(page - 1) * per_page, count=per_page
+            _narrowed(base, in_section, year),
+            parsed,
+            language,
+            start=(page - 1) * per_page,
+            count=per_page,
         )
     return results
 

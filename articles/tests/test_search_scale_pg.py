@@ -1,0 +1,192 @@
+"""PostgreSQL search at scale (articles/search.py): only the newest matches
+are ranked, counts beyond them are estimates and say so, and a statement
+timeout degrades a pathological query to a message instead of an error.
+
+The bounds are shrunk (monkeypatch) so that a handful of articles exercises
+the paths a big archive takes; speed itself is measured by
+bench/search_bench.py, never asserted here."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles import search
+from articles.models import Article
+from articles.search import _about, search_articles
+from articles.tests.factories import make_article, make_category
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the bounded ranking is PostgreSQL's"
+    ),
+]
+
+
+def days_ago(n):
+    return timezone.now() - datetime.timedelta(days=n)
+
+
+def ids(results):
+    return [a.pk for a in results.items]
+
+
+def analyze():
+    """Fresh statistics: estimates scale the sample by the table's row count
+    as the planner knows it (left over from other tests otherwise)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_searchdocument")
+
+
+@pytest.fixture
+def six_desert_stories():
+    """Six matches, newest first; the oldest is by far the best match."""
+    section = make_category(name="Desert")
+    newest = [
+        make_article(section=section, headline=f"Story {i}", body="<p>A desert road.</p>",
+                     publish_at=days_ago(i))
+        for i in range(1, 6)
+    ]  # fmt: skip
+    best = make_article(
+        section=section,
+        headline="Desert desert desert",
+        dek="The desert",
+        body="<p>Desert.</p>",
+        publish_at=days_ago(400),
+    )
+    analyze()
+    return newest, best
+
+
+def test_every_match_ranked_and_counted_exactly_under_the_cap(six_desert_stories):
+    newest, best = six_desert_stories
+    results = search_articles("desert")
+    assert results.total == 6 and not results.estimated and results.ranked is None
+    assert ids(results)[0] == best.pk  # relevance wins when all are ranked
+
+
+def test_only_the_newest_candidates_are_ranked_beyond_the_cap(monkeypatch, six_desert_stories):
+    newest, best = six_desert_stories
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    results = search_articles("desert")
+    assert set(ids(results)) == {a.pk for a in newest[:3]}
+    assert best.pk not in ids(results)
+    assert results.ranked == 3
+    assert results.estimated
+    # A tiny table is sampled whole: the estimate is the true count.
+    assert results.total == 6
+    assert sum(f.count for f in results.year_facets) == 6
+    assert results.num_pages == 1  # pages stop at the ranked candidates
+
+
+def test_common_words_walk_the_newest_articles(monkeypatch, six_desert_stories):
+    newest, best = six_desert_stories
+    # The GIN probe overflows: the newest articles are tested one by one.
+    monkeypatch.setattr(search, "GIN_PROBE", 2)
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    results = search_articles("desert")
+    assert set(ids(results)) == {a.pk for a in newest[:3]}
+    assert results.estimated and results.total == 6
+
+
+def test_few_matches_among_the_newest_merge_with_the_probe(monkeypatch, six_desert_stories):
+    newest, best = six_desert_stories
+    section = newest[0].section
+    for i in range(3):  # the newest articles do not match
+        make_article(section=section, headline=f"Camel {i}", publish_at=days_ago(0))
+    analyze()
+    monkeypatch.setattr(search, "GIN_PROBE", 2)
+    monkeypatch.setattr(search, "RECENT_WINDOW", 4)
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    results = search_articles("desert")
+    assert results.estimated and results.total == 6
+    assert results.items and len(results.items) <= 3
+    assert all("desert" in (a.headline + a.body).lower() for a in results.items)
+
+
+def test_section_filter_beyond_the_cap_counts_exactly_when_it_can(monkeypatch):
+    desert, sea = make_category(name="Desert"), make_category(name="Sea")
+    for i in range(4):
+        make_article(section=sea, headline=f"Desert shore {i}", publish_at=days_ago(i))
+    inland = make_article(section=desert, headline="Desert well", publish_at=days_ago(30))
+    analyze()
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    results = search_articles("desert", section=desert)
+    assert ids(results) == [inland.pk]
+    assert results.total == 1 and not results.estimated
+    # The section facet ignores the section filter: still every match.
+    assert sum(f.count for f in results.section_facets) == 5
+
+
+def test_api_search_ranks_only_the_newest_candidates(monkeypatch, six_desert_stories):
+    newest, best = six_desert_stories
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    found = list(Article.objects.public().search("desert"))
+    assert {a.pk for a in found} == {a.pk for a in newest[:3]}
+
+
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [(0, 0), (7, 7), (99, 99), (123, 120), (87_266, 87_000), (9_951, 10_000)],
+)
+def test_estimates_are_rounded_to_two_significant_figures(n, shown):
+    assert _about(n) == shown
+
+
+def test_search_in_a_callers_transaction_leaves_its_settings_alone():
+    make_article(headline="Desert")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+        search_articles("desert")
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+# --- statement timeout (needs real transactions: the search opens its own) ---------
+
+
+def _slow_candidates(*args, **kwargs):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(2)")
+    return [], True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_that_runs_too_long_is_cancelled_with_a_clear_result(monkeypatch, settings):
+    make_article(headline="Desert")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+    settings.SEARCH_STATEMENT_TIMEOUT_MS = 50
+    monkeypatch.setattr(search, "_pg_candidates", _slow_candidates)
+    results = search_articles("desert")
+    assert results.timed_out
+    assert results.total == 0 and results.items == []
+    # The timeout lived in the search's own transaction only.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("SELECT pg_sleep(0.1)")  # not cancelled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_page_survives_a_timeout(client, monkeypatch, settings):
+    settings.SEARCH_STATEMENT_TIMEOUT_MS = 50
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    monkeypatch.setattr(search, "_pg_candidates", _slow_candidates)
+    response = client.get("/search/", {"q": "desert"})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_in_its_own_transaction_finds_with_the_index(settings):
+    """The production path (autocommit: the search opens its transaction)."""
+    settings.SEARCH_STATEMENT_TIMEOUT_MS = 1000
+    article = make_article(headline="Desert caravan")
+    results = search_articles("caravan")
+    assert ids(results) == [article.pk] and results.total == 1 and not results.timed_out
