@@ -802,9 +802,10 @@ def _pg_index_sql(where: str) -> str:
             || setweight(to_tsvector({cfg}, concat_ws(' ',
                 coalesce(nullif(a.lead_caption, ''), m.caption), m.credit, m.photographer,
                 a.byline,
-                (SELECT string_agg(t.name, ' ') FROM {tags} at
+                (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {tags} at
                    JOIN {Tag._meta.db_table} t ON t.id = at.tag_id WHERE at.article_id = a.id),
-                (SELECT string_agg(au.name, ' ') FROM {ArticleAuthor._meta.db_table} aa
+                (SELECT string_agg(au.name, ' ' ORDER BY aa.position, aa.id)
+                   FROM {ArticleAuthor._meta.db_table} aa
                    JOIN {Author._meta.db_table} au ON au.id = aa.author_id
                    WHERE aa.article_id = a.id)
             )), 'D')

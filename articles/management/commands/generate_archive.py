@@ -1,15 +1,24 @@
 """Build a large synthetic archive quickly, for scale tests and ``make bench``.
 
-Articles are written with ``bulk_create`` in batches (no per-row save(), no
-revisions: this is test data), with realistic lengths (a 6–16 word headline,
-a dek, 300–1 100 words of body), publication dates spread over 2005–2017,
-a section, one or two authors, up to four tags, a lead photo (a MediaAsset
-without a file) on most of them and about one in ten in Arabic. The search
-index is built batch by batch with ``reindex_articles``; on PostgreSQL the
-GIN index is dropped during a big run and rebuilt once at the end.
+Articles have realistic lengths (a 6–16 word headline, a dek, 300–1 100
+words of body), publication dates spread over 2005–2017, a section, one or
+two authors, up to four tags, a lead photo (a MediaAsset without a file) on
+most of them and about one in ten in Arabic. Within a run the articles are
+written in publication order, as a newsroom's database fills up (ids and
+dates rise together). No revisions and no per-row save(): this is test data.
 
 ``--articles N`` is the number of synthetic articles the archive should hold:
 a second run with the same N creates nothing, a larger N adds the difference.
+
+- **PostgreSQL**: rows go in with ``COPY`` (psycopg 3), 10 000 articles per
+  transaction, with their author and tag links; photos likewise. The search
+  documents are then built by the database (``articles.search``'s own SQL,
+  so they are exactly what ``rebuild_search_index`` makes) in ``--jobs``
+  processes, with the GIN index dropped during a big run and made again
+  once, as migration 0004 defines it. Sequences are moved past the new ids
+  and the run ends with ``VACUUM ANALYZE``.
+- **SQLite**: ``bulk_create`` in batches of 2 000, indexed batch by batch
+  with ``reindex_articles``.
 """
 
 import datetime
@@ -19,16 +28,21 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils.text import slugify
 
 from articles import demo
-from articles.models import Article, ArticleAuthor, Author, Category, Tag
+from articles.models import Article, ArticleAuthor, Author, Category, SearchDocument, Tag
 from articles.search import reindex_articles, reindex_id_range
 from media_assets.models import MediaAsset
 
 SOURCE = "synthetic"
-BATCH = 2000
+BATCH = 2000  # SQLite: articles per bulk_create
+COPY_BATCH = 10_000  # PostgreSQL: articles per COPY transaction
+# A PostgreSQL run this big builds the search index after the articles, in
+# parallel, with the GIN index made once at the end.
+BIG_RUN = 20_000
 START = datetime.datetime(2005, 1, 1, tzinfo=datetime.UTC)
 END = datetime.datetime(2017, 12, 31, 23, 59, tzinfo=datetime.UTC)
 EXTRA_SECTIONS = [
@@ -298,39 +312,52 @@ class Command(BaseCommand):
         media = articles // 3 if media is None else media
         rng = random.Random(seed)
         started = time.monotonic()
+        postgres = connection.vendor == "postgresql"
         sections = self._sections()
         authors = self._authors()
         tags = self._tags()
-        photos = self._photos(rng, media)
+        photos = _copy_photos(rng, media) if postgres else self._photos(rng, media)
         have = Article.objects.filter(legacy_source=SOURCE).count()
         wanted = articles - have
         if wanted <= 0:
             self.stdout.write(f"The archive already holds {have} synthetic articles.")
             return
-        # A big PostgreSQL run writes the articles first and then builds the
-        # search index in parallel, with the GIN index made once at the end.
-        big = connection.vendor == "postgresql" and wanted >= 20_000
-        writer = _Writer(rng, sections, authors, tags, photos, index=not big)
-        first_id = last_id = None
-        for start in range(have, articles, BATCH):
-            count = min(BATCH, articles - start)
-            with transaction.atomic():
-                batch_first, batch_last = writer.write(start, count)
-            first_id = batch_first if first_id is None else first_id
-            last_id = batch_last
-            if verbosity >= 2 or (verbosity and (start // BATCH) % 25 == 0):
-                self.stdout.write(f"  {start + count} articles")
-        if big:
-            inserted = time.monotonic() - started
-            self.stdout.write(f"  articles written in {inserted:.1f} s; indexing with {jobs} jobs…")
-            _drop_gin()
-            try:
-                _index_in_parallel(first_id, last_id, max(1, jobs))
-            finally:
-                _create_gin()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # Publication order: the dates of this run, sorted, in id order.
+        span = (END - START).total_seconds()
+        dates = sorted(
+            START + datetime.timedelta(seconds=rng.random() * span) for _ in range(wanted)
+        )
+        synth = _Synth(rng, sections, authors, tags, photos)
+
+        def progress(done):
+            if verbosity >= 2 or (verbosity and done % 50_000 < COPY_BATCH):
+                self.stdout.write(f"  {have + done} articles ({time.monotonic() - started:.0f} s)")
+
+        if postgres:
+            _no_statement_timeout()
+            _copy_articles(synth, have, dates, progress)
+            written = time.monotonic() - started
+            big = wanted >= BIG_RUN
+            if verbosity:
+                self.stdout.write(
+                    f"  articles written in {written:.1f} s; "
+                    f"indexing with {jobs if big else 1} job(s)…"
+                )
+            _index_unindexed(jobs=max(1, jobs) if big else 1, rebuild_gin=big)
+            indexed = time.monotonic() - started
+            _vacuum_analyze()
+            if verbosity:
+                self.stdout.write(
+                    f"  search index built in {indexed - written:.1f} s; "
+                    f"VACUUM ANALYZE in {time.monotonic() - started - indexed:.1f} s"
+                )
+        else:
+            for start in range(0, wanted, BATCH):
+                count = min(BATCH, wanted - start)
+                with transaction.atomic():
+                    _bulk_write(synth, have + start, dates[start : start + count])
+                if verbosity >= 2 or (verbosity and (start // BATCH) % 25 == 0):
+                    self.stdout.write(f"  {have + start + count} articles")
         _bump_page_cache()
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -372,34 +399,34 @@ class Command(BaseCommand):
         return list(Tag.objects.values_list("pk", flat=True))
 
     def _photos(self, rng, wanted):
-        have = MediaAsset.objects.filter(source_url__startswith="synthetic:").count()
+        have = _synthetic_photos().count()
         for start in range(have, wanted, BATCH):
-            batch = []
-            for n in range(start, min(start + BATCH, wanted)):
-                agency = rng.choice(AGENCIES)
-                person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-                place = rng.choice(demo.PLACES)
-                batch.append(
-                    MediaAsset(
-                        media_id=50_000_000 + n,
-                        title=f"{place} {n}",
-                        caption=f"{rng.choice(demo.SUBJECTS)} in {place}, "
-                        f"{rng.choice(demo.DAYS)}. {_sentence(rng, 10)}",
-                        credit=f"{agency}/{person}",
-                        agency=agency,
-                        photographer=person,
-                        alt_text=f"A scene in {place}",
-                        source_url=f"synthetic:{n}",
-                        width=1200,
-                        height=800,
-                    )
-                )
+            batch = [MediaAsset(**_photo(rng, n)) for n in range(start, min(start + BATCH, wanted))]
             MediaAsset.objects.bulk_create(batch, ignore_conflicts=True)
-        return list(
-            MediaAsset.objects.filter(source_url__startswith="synthetic:").values_list(
-                "pk", flat=True
-            )[:wanted]
-        )
+        return list(_synthetic_photos().values_list("pk", flat=True)[:wanted])
+
+
+def _synthetic_photos():
+    return MediaAsset.objects.filter(source_url__startswith="synthetic:")
+
+
+def _photo(rng, n) -> dict:
+    agency = rng.choice(AGENCIES)
+    person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    place = rng.choice(demo.PLACES)
+    return {
+        "media_id": 50_000_000 + n,
+        "title": f"{place} {n}",
+        "caption": f"{rng.choice(demo.SUBJECTS)} in {place}, "
+        f"{rng.choice(demo.DAYS)}. {_sentence(rng, 10)}",
+        "credit": f"{agency}/{person}",
+        "agency": agency,
+        "photographer": person,
+        "alt_text": f"A scene in {place}",
+        "source_url": f"synthetic:{n}",
+        "width": 1200,
+        "height": 800,
+    }
 
 
 def _zipf_words(rng, count):
@@ -419,11 +446,11 @@ def _sentence(rng, length):
     return " ".join(words) + "."
 
 
-class _Writer:
-    """Writes one batch of articles with their authors, tags and index."""
+class _Synth:
+    """Synthetic articles: the fields of one, its authors and its tags."""
 
-    def __init__(self, rng, sections, authors, tags, photos, *, index=True):
-        self.rng, self.index = rng, index
+    def __init__(self, rng, sections, authors, tags, photos):
+        self.rng = rng
         self.sections, self.authors, self.tags, self.photos = sections, authors, tags, photos
         # A pool of paragraphs: bodies are assembled from it, so generating a
         # million bodies costs string joins, not a million random walks.
@@ -435,7 +462,6 @@ class _Writer:
             "<p>" + " ".join(rng.choices(ARABIC_WORDS, k=rng.randint(30, 60))) + ".</p>"
             for _ in range(300)
         ]
-        self.span = (END - START).total_seconds()
 
     def _headline(self, language):
         rng = self.rng
@@ -447,59 +473,192 @@ class _Writer:
             f"{rng.choice(demo.TOPICS)}"
         )
 
-    def write(self, start, count):
+    def article(self, n, published) -> dict:
+        """The fields of synthetic article number ``n`` (its legacy id)."""
         rng = self.rng
-        rows = []
-        for n in range(start, start + count):
-            language = "ar" if rng.random() < 0.1 else "en"
-            headline = self._headline(language)
-            pool = self.arabic if language == "ar" else self.paragraphs
-            opening = (
-                f"<p>{headline}. {rng.choice(demo.PLACES)}, {rng.choice(demo.DAYS)}.</p>"
-                if language == "en"
-                else ""
-            )
-            body = opening + "".join(rng.choices(pool, k=rng.randint(4, 14)))
-            published = START + datetime.timedelta(seconds=rng.random() * self.span)
-            status = Article.Status.PUBLISHED if rng.random() < 0.98 else Article.Status.DRAFT
-            rows.append(
-                Article(
-                    headline=headline,
-                    slug=slugify(headline, allow_unicode=True)[:180] or "article",
-                    dek=_sentence(rng, rng.randint(18, 30)) if language == "en" else "",
-                    body=body,
-                    section_id=rng.choice(self.sections),
-                    language=language,
-                    lead_media_id=(
-                        rng.choice(self.photos) if self.photos and rng.random() < 0.7 else None
-                    ),
-                    status=status,
-                    publish_at=published if status == Article.Status.PUBLISHED else None,
-                    first_published_at=published if status == Article.Status.PUBLISHED else None,
-                    created_at=published,
-                    legacy_source=SOURCE,
-                    legacy_id=f"s{n}",
-                    word_count=len(body.split()),
-                )
-            )
-        created = Article.objects.bulk_create(rows)
-        ArticleAuthor.objects.bulk_create(
-            ArticleAuthor(article_id=a.pk, author_id=author, position=i)
-            for a in created
-            for i, author in enumerate(rng.sample(self.authors, rng.choice((1, 1, 1, 2))))
+        language = "ar" if rng.random() < 0.1 else "en"
+        headline = self._headline(language)
+        pool = self.arabic if language == "ar" else self.paragraphs
+        opening = (
+            f"<p>{headline}. {rng.choice(demo.PLACES)}, {rng.choice(demo.DAYS)}.</p>"
+            if language == "en"
+            else ""
         )
-        Tags = Article.tags.through
-        Tags.objects.bulk_create(
-            Tags(article_id=a.pk, tag_id=tag)
-            for a in created
-            for tag in rng.sample(self.tags, rng.randint(0, 4))
+        body = opening + "".join(rng.choices(pool, k=rng.randint(4, 14)))
+        public = rng.random() < 0.98
+        return {
+            "headline": headline,
+            "slug": slugify(headline, allow_unicode=True)[:180] or "article",
+            "dek": _sentence(rng, rng.randint(18, 30)) if language == "en" else "",
+            "body": body,
+            "section_id": rng.choice(self.sections),
+            "language": language,
+            "lead_media_id": rng.choice(self.photos)
+            if self.photos and rng.random() < 0.7
+            else None,
+            "status": Article.Status.PUBLISHED if public else Article.Status.DRAFT,
+            "publish_at": published if public else None,
+            "first_published_at": published if public else None,
+            "created_at": published,
+            "legacy_source": SOURCE,
+            "legacy_id": f"s{n}",
+            "word_count": len(body.split()),
+        }
+
+    def author_ids(self):
+        return self.rng.sample(self.authors, self.rng.choice((1, 1, 1, 2)))
+
+    def tag_ids(self):
+        return self.rng.sample(self.tags, self.rng.randint(0, 4))
+
+
+# --- SQLite (and any database without COPY): bulk_create ------------------------------
+
+
+def _bulk_write(synth, first, dates):
+    """One batch of articles with their authors, tags and search index."""
+    created = Article.objects.bulk_create(
+        [Article(**synth.article(first + i, published)) for i, published in enumerate(dates)]
+    )
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article_id=a.pk, author_id=author, position=i)
+        for a in created
+        for i, author in enumerate(synth.author_ids())
+    )
+    Tags = Article.tags.through
+    Tags.objects.bulk_create(
+        Tags(article_id=a.pk, tag_id=tag) for a in created for tag in synth.tag_ids()
+    )
+    reindex_articles(a.pk for a in created)
+
+
+# --- PostgreSQL: COPY -----------------------------------------------------------------
+
+
+def _template_row(model, **values) -> dict:
+    """Every column of ``model`` as the ORM would write it for a new row with
+    ``values`` (defaults and auto_now included): the constant part of the
+    COPY rows, computed once rather than per row."""
+    instance = model(**values)
+    return {
+        field.column: field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in model._meta.concrete_fields
+    }
+
+
+def _copy(model, columns: list[str], rows) -> None:
+    """COPY ``rows`` (sequences in ``columns`` order) into ``model``'s table,
+    through psycopg 3 under Django's connection (same transaction)."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _next_id(model) -> int:
+    """The first free id of ``model``, with its table locked against other
+    writers until the transaction ends (ids are assigned here, not by the
+    sequence, so that links can be written in the same COPY stream)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _reset_sequences(*models) -> None:
+    """Move each id sequence past the largest id, as loaddata does."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+def _copy_photos(rng, wanted) -> list[int]:
+    have = _synthetic_photos().count()
+    if wanted > have:
+        template = _template_row(MediaAsset)
+        columns = list(template)
+        with transaction.atomic():
+            first = _next_id(MediaAsset)
+
+            def rows():
+                for i, n in enumerate(range(have, wanted)):
+                    row = {**template, **_photo(rng, n), "id": first + i}
+                    yield [row[c] for c in columns]
+
+            _copy(MediaAsset, columns, rows())
+            _reset_sequences(MediaAsset)
+    return list(_synthetic_photos().values_list("pk", flat=True)[:wanted])
+
+
+def _copy_articles(synth, have, dates, progress) -> None:
+    """Write the articles of ``dates`` (numbered from ``have``) with their
+    author and tag links, COPY_BATCH articles per transaction."""
+    template = _template_row(Article)
+    columns = list(template)
+    Tags = Article.tags.through
+    for start in range(0, len(dates), COPY_BATCH):
+        chunk = dates[start : start + COPY_BATCH]
+        authors, tags = [], []
+        with transaction.atomic():
+            rows = _article_rows(
+                synth, template, _next_id(Article), have + start, chunk, authors, tags
+            )
+            _copy(Article, columns, rows)
+            first = _next_id(ArticleAuthor)
+            rows = ((first + i, *link) for i, link in enumerate(authors))
+            _copy(ArticleAuthor, ["id", "article_id", "author_id", "position"], rows)
+            first = _next_id(Tags)
+            rows = ((first + i, *link) for i, link in enumerate(tags))
+            _copy(Tags, ["id", "article_id", "tag_id"], rows)
+            _reset_sequences(Article, ArticleAuthor, Tags)
+        progress(start + len(chunk))
+
+
+def _article_rows(synth, template, first_id, first_number, dates, authors, tags):
+    """COPY rows of articles (ids from ``first_id``), collecting their
+    (article, author, position) and (article, tag) links on the way."""
+    columns = list(template)
+    for i, published in enumerate(dates):
+        pk = first_id + i
+        row = {**template, **synth.article(first_number + i, published), "id": pk}
+        authors.extend((pk, author, position) for position, author in enumerate(synth.author_ids()))
+        tags.extend((pk, tag) for tag in synth.tag_ids())
+        yield [row[c] for c in columns]
+
+
+def _index_unindexed(*, jobs: int, rebuild_gin: bool) -> None:
+    """Build the search documents of every article that has none (this run's,
+    and those of an earlier run that was interrupted before indexing)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(a.id), MAX(a.id) FROM {Article._meta.db_table} a "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM {SearchDocument._meta.db_table} d "
+            "WHERE d.article_id = a.id)"
         )
-        if self.index:
-            reindex_articles(a.pk for a in created)
-        return created[0].pk, created[-1].pk
+        first, last = cursor.fetchone()
+    if first is None:
+        return
+    if not rebuild_gin:
+        reindex_id_range(first, last)
+        return
+    _drop_gin()
+    try:
+        _index_in_parallel(first, last, jobs)
+    finally:
+        _create_gin()
+
+
+def _no_statement_timeout():
+    """Bulk statements (a GIN index over a million documents, VACUUM) may
+    take longer than the site's DB_STATEMENT_TIMEOUT_MS allows a page."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
 
 
 def _index_range(bounds):
+    _no_statement_timeout()
     reindex_id_range(*bounds)
     connection.close()
 
@@ -507,11 +666,12 @@ def _index_range(bounds):
 def _index_in_parallel(first, last, jobs):
     """Build search documents for ids first..last in ``jobs`` processes, each
     with its own database connection."""
-    step = (last - first) // jobs + 1
-    ranges = [(low, min(low + step - 1, last)) for low in range(first, last + 1, step)]
     if jobs == 1:
         reindex_id_range(first, last)
         return
+    # Small interleaved slices, so that both processes stay busy to the end.
+    step = 20_000
+    ranges = [(low, min(low + step - 1, last)) for low in range(first, last + 1, step)]
     connection.close()  # children must not share the parent's connection
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         list(pool.map(_index_range, ranges))
@@ -524,12 +684,22 @@ def _drop_gin():
 
 def _create_gin():
     # The same index as migration 0004 (search_articles(): vector @@ tsquery).
+    _no_statement_timeout()  # a new connection after the parallel indexing
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '256MB'")
         cursor.execute(
             "CREATE INDEX IF NOT EXISTS search_document_vector_gin "
             "ON articles_searchdocument USING gin (vector)"
         )
+        cursor.execute("RESET maintenance_work_mem")
+
+
+def _vacuum_analyze():
+    """Fresh statistics for the planner and a visibility map for index-only
+    scans. VACUUM cannot run inside a transaction (a test's): ANALYZE then."""
+    _no_statement_timeout()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
 
 
 def _bump_page_cache():

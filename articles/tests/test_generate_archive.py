@@ -1,0 +1,124 @@
+"""``generate_archive``: COPY on PostgreSQL, bulk_create on SQLite, the same
+contract on both (speed is measured in bench/, never asserted here)."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Max
+
+from articles.models import Article, ArticleAuthor, SearchDocument
+from articles.search import FTS_TABLE, search_articles
+from articles.tests.factories import make_article
+from media_assets.models import MediaAsset
+
+pytestmark = pytest.mark.django_db
+
+
+def build(articles, media=None):
+    call_command("generate_archive", articles=articles, media=media, verbosity=0)
+
+
+def synthetic():
+    return Article.objects.filter(legacy_source="synthetic")
+
+
+def indexed_ids() -> set[int]:
+    if connection.vendor == "postgresql":
+        return set(SearchDocument.objects.values_list("article_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE}")  # noqa: S608
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_larger_n_adds_the_difference_and_the_same_n_nothing():
+    build(40, media=10)
+    first = set(synthetic().values_list("pk", flat=True))
+    build(40, media=10)
+    assert set(synthetic().values_list("pk", flat=True)) == first
+    build(70, media=10)
+    assert synthetic().count() == 70
+    assert first < set(synthetic().values_list("pk", flat=True))
+    assert sorted(synthetic().values_list("legacy_id", flat=True)) == sorted(
+        f"s{n}" for n in range(70)
+    )
+    assert MediaAsset.objects.filter(source_url__startswith="synthetic:").count() == 10
+
+
+def test_every_article_is_complete_and_searchable():
+    build(120, media=40)
+    articles = synthetic()
+    assert indexed_ids() >= set(articles.values_list("pk", flat=True))
+    authors = articles.annotate(n=Count("article_authors")).values_list("n", flat=True)
+    assert set(authors) <= {1, 2} and min(authors) == 1
+    tags = articles.annotate(n=Count("tags")).values_list("n", flat=True)
+    assert max(tags) <= 4
+    assert articles.filter(lead_media__isnull=False).exists()
+    assert set(articles.values_list("language", flat=True)) <= {"en", "ar"}
+    for article in articles.filter(status=Article.Status.PUBLISHED):
+        assert datetime.date(2005, 1, 1) <= article.publish_at.date() <= datetime.date(2017, 12, 31)
+        assert article.word_count >= 100
+    # Search finds a generated article by its headline, with its author.
+    article = articles.public().filter(language="en").order_by("pk").first()
+    found = search_articles(f'"{article.headline}"')
+    assert article.pk in [a.pk for a in found.items]
+    author = ArticleAuthor.objects.filter(article=article).select_related("author").first()
+    assert article.pk in [a.pk for a in search_articles(f'"{author.author.name}"').items] or (
+        search_articles(f'"{author.author.name}"').total > 0
+    )
+
+
+def test_articles_are_written_in_publication_order():
+    build(50)
+    dates = [
+        d for d in synthetic().order_by("pk").values_list("created_at", flat=True) if d is not None
+    ]
+    assert dates == sorted(dates)
+
+
+def test_ids_continue_after_a_run():
+    build(30, media=9)
+    # The sequences were moved past the ids the run wrote itself: ordinary
+    # writes afterwards do not collide.
+    article = make_article(headline="Written after the archive")
+    assert article.pk > synthetic().aggregate(m=Max("pk"))["m"]
+    photo = MediaAsset.objects.create(title="After", source_url="upload:after")
+    assert photo.pk > MediaAsset.objects.exclude(pk=photo.pk).aggregate(m=Max("pk"))["m"]
+    link = ArticleAuthor.objects.create(
+        article=article, author=ArticleAuthor.objects.first().author, position=0
+    )
+    assert link.pk > ArticleAuthor.objects.exclude(pk=link.pk).aggregate(m=Max("pk"))["m"]
+    tag = Article.tags.through.objects.first().tag
+    tag_link = Article.tags.through.objects.create(article=article, tag=tag)
+    assert (
+        tag_link.pk
+        > Article.tags.through.objects.exclude(pk=tag_link.pk).aggregate(m=Max("pk"))["m"]
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_postgres_index_matches_a_rebuild_and_gin_is_in_place():
+    from articles.search import rebuild_index
+
+    build(25)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, vector::text FROM articles_searchdocument")
+        written = dict(cursor.fetchall())
+        rebuild_index()
+        cursor.execute("SELECT article_id, vector::text FROM articles_searchdocument")
+        assert dict(cursor.fetchall()) == written
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'search_document_vector_gin'"
+        )
+        assert "USING gin (vector)" in cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_postgres_run_indexes_articles_an_interrupted_run_left_unindexed():
+    build(20)
+    orphan = synthetic().order_by("pk").last()
+    SearchDocument.objects.filter(article=orphan).delete()
+    build(25)
+    assert SearchDocument.objects.filter(article=orphan).exists()
+    assert indexed_ids() >= set(synthetic().values_list("pk", flat=True))
