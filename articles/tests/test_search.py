@@ -167,6 +167,23 @@ def test_bulk_writes_are_indexed_by_reindex_articles():
     assert search_articles("airship").total == 1
 
 
+def test_reindexing_a_batch_costs_the_same_queries_whatever_its_size(
+    django_assert_max_num_queries,
+):
+    section = make_category()
+    tags, authors = [make_tag(name="Caravan"), make_tag(name="Oasis")], [make_author()]
+    articles = [
+        make_article(section=section, headline=f"Dune {i}", tags=tags, authors=authors)
+        for i in range(12)
+    ]
+    # SQLite: the articles with their photos, tag names, author names, then
+    # one DELETE and one INSERT; PostgreSQL: one INSERT ... SELECT.
+    with django_assert_max_num_queries(5):
+        reindex_articles(a.pk for a in articles)
+    assert search_articles("oasis").total == 12
+    assert search_articles(f'"{authors[0].name}"').total == 12
+
+
 def test_only_public_articles_are_found_and_counted():
     section = make_category()
     visible = make_article(section=section, headline="Secret talks in Geneva")
