@@ -263,17 +263,33 @@ def _pg_configs(language: str | None) -> list[str]:
     return sorted({*PG_CONFIGS.values(), PG_DEFAULT_CONFIG})
 
 
+def _pg_texts(parsed: ParsedQuery) -> tuple[str, str]:
+    """websearch_to_tsquery input for what must match and for what must not
+    (the excluded phrases OR-ed; "" when none)."""
+    wanted = ParsedQuery(clauses=parsed.clauses).as_websearch()
+    unwanted = ParsedQuery(clauses=(parsed.excluded,)).as_websearch() if parsed.excluded else ""
+    return wanted, unwanted
+
+
 def _pg_query(parsed: ParsedQuery, language: str | None):
     """websearch_to_tsquery in the language's configuration, or OR-ed over
     every configuration in use when no language is chosen (an English query
-    then matches stemmed English articles and unstemmed Arabic ones)."""
+    then matches stemmed English articles and unstemmed Arabic ones).
+
+    Excluded words are negated in every configuration: OR-ing whole queries
+    would let "riyadh -sanctions" through on an English article (stemmed
+    'sanction') by way of the unstemmed configuration ('sanctions')."""
     from django.contrib.postgres.search import SearchQuery
 
-    text = parsed.as_websearch()
+    wanted, unwanted = _pg_texts(parsed)
+    configs = _pg_configs(language)
     query = None
-    for config in _pg_configs(language):
-        one = SearchQuery(text, config=config, search_type="websearch")
+    for config in configs:
+        one = SearchQuery(wanted, config=config, search_type="websearch")
         query = one if query is None else query | one
+    if unwanted:
+        for config in configs:
+            query = query & ~SearchQuery(unwanted, config=config, search_type="websearch")
     return query
 
 
@@ -335,10 +351,15 @@ def _where_sql(queryset) -> tuple[str, list]:
 
 def _pg_tsquery_sql(parsed: ParsedQuery, language: str | None) -> tuple[str, list]:
     """The tsquery of ``_pg_query`` as raw SQL and parameters."""
+    wanted, unwanted = _pg_texts(parsed)
     configs = _pg_configs(language)
-    sql = " || ".join(["websearch_to_tsquery(%s::regconfig, %s)"] * len(configs))
-    text = parsed.as_websearch()
-    return f"({sql})", [x for config in configs for x in (config, text)]
+    one = "websearch_to_tsquery(%s::regconfig, %s)"
+    sql = "(" + " || ".join([one] * len(configs)) + ")"
+    params = [x for config in configs for x in (config, wanted)]
+    if unwanted:
+        sql += " && !!(" + " || ".join([one] * len(configs)) + ")"
+        params += [x for config in configs for x in (config, unwanted)]
+    return f"({sql})", params
 
 
 def _year_sql() -> tuple[str, list]:
@@ -724,9 +745,16 @@ def search_articles(
     When all the words together match nothing, the results are those of any
     of the words (``any_word``). Never raises on user input.
 
-    Queries, whatever the archive size: results, their authors, section
-    counts, section names, year counts (plus one per section level when
-    filtering by section). The search page adds the teasers' pictures.
+    On PostgreSQL only the newest ``SEARCH_CANDIDATES`` matches are ranked;
+    when more match, ``total`` and the facets are rounded estimates
+    (``estimated``) and pages stop at ``ranked``. A query cancelled by the
+    statement timeout returns empty results with ``timed_out`` set.
+
+    Queries, whatever the archive size: SQLite: section and year counts,
+    section names, results, their authors. PostgreSQL: the candidates (one
+    or two), the estimate when needed (one more for a chosen section or
+    year), section names, results, their authors. Plus one per section level
+    when filtering by section. The search page adds the teasers' pictures.
     """
     from articles.models import Article
 

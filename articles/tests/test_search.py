@@ -103,6 +103,17 @@ def test_phrase_or_and_minus():
     assert set(ids(search_articles("sanctions OR embargo"))) == {russia.pk, embargo.pk}
 
 
+def test_excluded_word_excludes_its_stemmed_forms_too():
+    # On PostgreSQL the English article is indexed stemmed ('sanction'); the
+    # exclusion must hold in every configuration, not just in one of them.
+    section = make_category()
+    relief = make_article(section=section, headline="Riyadh agrees sanctions relief")
+    ports = make_article(section=section, headline="Riyadh opens new ports")
+    assert ids(search_articles("riyadh -sanctions")) == [ports.pk]
+    assert ids(search_articles("riyadh -sanction")) == [ports.pk]
+    assert relief.pk in ids(search_articles("riyadh"))
+
+
 def test_lead_photo_caption_credit_tags_and_authors_are_searched():
     section = make_category()
     photo = MediaAsset.objects.create(
