@@ -310,9 +310,13 @@ def _pg_ranked(
     if not matched:
         queryset = queryset.filter(search_document__vector=query)
     queryset = queryset.annotate(
-        # Normalization 1 divides by 1 + log(length): long articles do not
-        # win by length alone.
-        search_score=SearchRank(F("search_document__vector"), query, normalization=Value(1))
+        # Cover density (ts_rank_cd): words found close together count
+        # more, so "Mina Haddad" ranks her byline above an article that has
+        # a Mina and a Haddad apart. Normalization 1 divides by
+        # 1 + log(length): long articles do not win by length alone.
+        search_score=SearchRank(
+            F("search_document__vector"), query, normalization=Value(1), cover_density=True
+        )
         * Recency("publish_at"),
     )
     if snippets:
