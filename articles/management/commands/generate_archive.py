@@ -313,6 +313,8 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         started = time.monotonic()
         postgres = connection.vendor == "postgresql"
+        if postgres:
+            _no_statement_timeout()
         sections = self._sections()
         authors = self._authors()
         tags = self._tags()
@@ -334,7 +336,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {have + done} articles ({time.monotonic() - started:.0f} s)")
 
         if postgres:
-            _no_statement_timeout()
             _copy_articles(synth, have, dates, progress)
             written = time.monotonic() - started
             big = wanted >= BIG_RUN
@@ -669,8 +670,8 @@ def _index_in_parallel(first, last, jobs):
     if jobs == 1:
         reindex_id_range(first, last)
         return
-    # Small interleaved slices, so that both processes stay busy to the end.
-    step = 20_000
+    # Small slices, so that every process stays busy to the end.
+    step = 5_000
     ranges = [(low, min(low + step - 1, last)) for low in range(first, last + 1, step)]
     connection.close()  # children must not share the parent's connection
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
