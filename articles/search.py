@@ -75,10 +75,12 @@ ESTIMATE_SAMPLE_ROWS = 1000
 # from the GIN index, then at most RECENT_WINDOW of the newest articles.
 GIN_PROBE = 2000
 RECENT_WINDOW = 2000
+# Sample hits needed before the sample's word is trusted to skip the probe.
+ESTIMATE_MIN_HITS = 10
 SEARCH_STATEMENT_TIMEOUT_MS = 1500
 # Snippets are cut from the start of the body (the lead paragraphs): bounded
 # work per result however long the article.
-SNIPPET_SOURCE_CHARS = 2500
+SNIPPET_SOURCE_CHARS = 1500
 # PostgreSQL text search configuration per article language; anything else
 # (Arabic, Persian, ...) is indexed with "simple": lower-cased, no stemming.
 PG_CONFIGS = {"en": "english", "fr": "french"}
@@ -371,7 +373,9 @@ def _year_sql() -> tuple[str, list]:
     return "EXTRACT(YEAR FROM articles_article.publish_at AT TIME ZONE %s)", [tzname]
 
 
-def _pg_candidates(queryset, parsed: ParsedQuery, language: str | None, limit: int):
+def _pg_candidates(
+    queryset, parsed: ParsedQuery, language: str | None, limit: int, *, probe: bool = True
+):
     """The newest matches, at most ``limit``, as [(id, section id, year)],
     newest first, and whether they are exactly the newest ``limit`` matches
     (or all of them).
@@ -384,7 +388,10 @@ def _pg_candidates(queryset, parsed: ParsedQuery, language: str | None, limit: i
        the matches;
     2. otherwise the words are common: the newest ``RECENT_WINDOW`` articles
        (the date index) are tested one by one until ``limit`` match.
-    """
+
+    ``probe=False`` goes straight to 2 (the sample says the words are
+    common: building the index's bitmap of most of the archive would be
+    wasted)."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
@@ -393,7 +400,7 @@ def _pg_candidates(queryset, parsed: ParsedQuery, language: str | None, limit: i
     tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
     year, year_params = _year_sql()
     # Constant table names and the ORM's own WHERE; values are parameters.
-    probe = f"""
+    probe_sql = f"""
         WITH found AS MATERIALIZED (
             SELECT article_id FROM {table} WHERE vector @@ {tsquery} LIMIT %s
         )
@@ -405,10 +412,12 @@ def _pg_candidates(queryset, parsed: ParsedQuery, language: str | None, limit: i
             ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
         ) page ON TRUE
     """  # noqa: S608
-    rows = _rows(probe, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
-    found = [(pk, section_id, int(y)) for _, pk, section_id, y in rows if pk is not None]
-    if rows[0][0] < GIN_PROBE:
-        return found, True
+    found = []
+    if probe:
+        rows = _rows(probe_sql, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
+        found = [(pk, section_id, int(y)) for _, pk, section_id, y in rows if pk is not None]
+        if rows[0][0] < GIN_PROBE:
+            return found, True
     walk = f"""
         SELECT recent.id, recent.section_id, recent.year FROM (
             SELECT articles_article.id, articles_article.section_id,
@@ -433,11 +442,12 @@ def _pg_candidates(queryset, parsed: ParsedQuery, language: str | None, limit: i
     return list(merged.values())[:limit], False
 
 
-def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
-    """Estimated matches per (section id, year): the matches in a fixed random
-    sample of the index (``TABLESAMPLE ... REPEATABLE``: the same documents
-    every time, so a page reload shows the same figures), scaled up to the
-    whole index. Costs the same at 100 000 articles and at ten million."""
+def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[dict, int]:
+    """Estimated matches per (section id, year), and how many documents of
+    the sample matched: the matches in a fixed random sample of the index
+    (``TABLESAMPLE ... REPEATABLE``: the same documents every time, so a
+    page reload shows the same figures), scaled up to the whole index.
+    Costs the same at 100 000 articles and at ten million."""
     from articles.models import SearchDocument
 
     where, where_params = _where_sql(queryset)
@@ -465,11 +475,13 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
     sampled = max(1, next((n for kind, _, _, n in rows if kind == 1), 1))
     documents = next((n for kind, _, _, n in rows if kind == 2), 0)
     scale = max(documents, sampled) / sampled
-    return {
+    cells = {
         (section_id, int(year)): n * scale
         for kind, section_id, year, n in rows
         if kind == 0 and year is not None
     }
+    hits = sum(n for kind, _, _, n in rows if kind == 0)
+    return cells, hits
 
 
 def _about(n: float) -> int:
@@ -641,16 +653,24 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
     """PostgreSQL: fill ``results`` ranking only the newest
     ``SEARCH_CANDIDATES`` matches (see the module docstring).
 
-    Queries: the candidates (ids, sections, years), section names, the
-    ranked page with snippets, its authors; when more articles match than
-    are ranked, one more for the estimate (and one more for the candidates
-    within a chosen section or year)."""
+    Queries: the estimate (a sample), the candidates (ids, sections, years:
+    one or two), section names, the ranked page with snippets, its authors;
+    when more articles match than are ranked and a section or year is
+    chosen, one more for the candidates within it."""
     limit = SEARCH_CANDIDATES
-    candidates, complete = _pg_candidates(base, parsed, language, limit + 1)
+
+    def find(parsed):
+        # The sample first: when it says the words are common, the GIN probe
+        # would only overflow (and cost the most for the commonest words).
+        estimate, hits = _pg_estimate(base, parsed, language)
+        common = hits >= ESTIMATE_MIN_HITS and sum(estimate.values()) >= 2 * GIN_PROBE
+        return estimate, *_pg_candidates(base, parsed, language, limit + 1, probe=not common)
+
+    estimate, candidates, complete = find(parsed)
     if not candidates and complete and len(parsed.words) > 1:
         parsed = parsed.any_word()
         results.any_word = True
-        candidates, complete = _pg_candidates(base, parsed, language, limit + 1)
+        estimate, candidates, complete = find(parsed)
     if not candidates:
         return
     in_section = set(section.descendant_ids()) if section is not None else None
@@ -666,7 +686,7 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
     else:
         # The candidates are exact lower bounds for their cells; the sample
         # says how many more there are.
-        cells = _pg_estimate(base, parsed, language)
+        cells = dict(estimate)
         for cell, n in found.items():
             cells[cell] = max(n, cells.get(cell, 0))
         counts = [(section_id, row_year, n) for (section_id, row_year), n in cells.items()]
@@ -755,10 +775,11 @@ def search_articles(
     statement timeout returns empty results with ``timed_out`` set.
 
     Queries, whatever the archive size: SQLite: section and year counts,
-    section names, results, their authors. PostgreSQL: the candidates (one
-    or two), the estimate when needed (one more for a chosen section or
-    year), section names, results, their authors. Plus one per section level
-    when filtering by section. The search page adds the teasers' pictures.
+    section names, results, their authors. PostgreSQL: the estimate, the
+    candidates (one or two; one more for a chosen section or year beyond
+    the cap), section names, results, their authors. Plus one per section
+    level when filtering by section. The search page adds the teasers'
+    pictures.
     """
     from articles.models import Article
 

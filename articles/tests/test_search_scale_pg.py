@@ -91,6 +91,25 @@ def test_common_words_walk_the_newest_articles(monkeypatch, six_desert_stories):
     assert results.estimated and results.total == 6
 
 
+def test_words_the_sample_finds_common_skip_the_probe(monkeypatch, six_desert_stories):
+    from django.test.utils import CaptureQueriesContext
+
+    newest, best = six_desert_stories
+    monkeypatch.setattr(search, "ESTIMATE_MIN_HITS", 1)
+    monkeypatch.setattr(search, "GIN_PROBE", 2)
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    with CaptureQueriesContext(connection) as ctx:
+        results = search_articles("desert")
+    assert not any("WITH found AS" in q["sql"] for q in ctx.captured_queries)
+    assert set(ids(results)) == {a.pk for a in newest[:3]}
+    assert results.estimated and results.total == 6
+    # Rare words (fewer sample hits than trusted) still ask the index.
+    monkeypatch.setattr(search, "ESTIMATE_MIN_HITS", 100)
+    with CaptureQueriesContext(connection) as ctx:
+        search_articles("desert")
+    assert any("WITH found AS" in q["sql"] for q in ctx.captured_queries)
+
+
 def test_few_matches_among_the_newest_merge_with_the_probe(monkeypatch, six_desert_stories):
     newest, best = six_desert_stories
     section = newest[0].section
