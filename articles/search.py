@@ -30,13 +30,17 @@ On PostgreSQL the cost of a query is bounded whatever the archive size and
 however common its words (a word found in most articles would otherwise mean
 ranking and counting most of the archive):
 
-- only the newest ``SEARCH_CANDIDATES`` matches are ranked (found through
-  the GIN index or by walking the date index, as the planner prefers), so a
+- only the newest ``SEARCH_CANDIDATES`` matches are ranked (by
+  ``ts_rank_cd`` and recency), found through a bounded GIN probe or, for
+  common words, by testing the newest articles (``_pg_candidates``), so a
   broad query shows the most relevant of its recent matches;
 - when there are more matches than that, the total and the facets are
   estimated from a fixed random sample of the index (``ESTIMATE_SAMPLE_ROWS``
-  documents) and ``SearchResults.estimated`` says so: pages show "about";
-- snippets are made for the page's 20 articles only;
+  documents) and ``SearchResults.estimated`` says so: pages show "about".
+  The sample is coarse for uncommon words (a few hits scaled up), exact
+  on a table smaller than the sample;
+- snippets are made for the page's 20 articles only, from the first
+  ``SNIPPET_SOURCE_CHARS`` of the body;
 - the search page's statements run under ``SEARCH_STATEMENT_TIMEOUT_MS``: a
   pathological query gives ``SearchResults.timed_out``, not a hung worker.
 """
@@ -69,12 +73,12 @@ FTS_TABLE = "articles_search_fts"
 # PostgreSQL: matches ranked per query (the newest ones), the size of the
 # sample that estimates counts beyond them, and the statement timeout of the
 # search page (settings.SEARCH_STATEMENT_TIMEOUT_MS overrides it; 0 disables).
-SEARCH_CANDIDATES = 300
+SEARCH_CANDIDATES = 250
 ESTIMATE_SAMPLE_ROWS = 1000
 # How the candidates are found (_pg_candidates): at most GIN_PROBE documents
 # from the GIN index, then at most RECENT_WINDOW of the newest articles.
 GIN_PROBE = 2000
-RECENT_WINDOW = 2000
+RECENT_WINDOW = 1500
 # Sample hits needed before the sample's word is trusted to skip the probe.
 ESTIMATE_MIN_HITS = 10
 SEARCH_STATEMENT_TIMEOUT_MS = 1500
