@@ -430,8 +430,12 @@ def _pg_candidates(
             ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
         ) recent
         CROSS JOIN LATERAL (
+            -- LIMIT 1 keeps this a test of each recent article (a nested
+            -- loop on the primary key): flattened into a join, the planner
+            -- may fetch every match from the GIN index instead.
             SELECT 1 FROM {table} document
             WHERE document.article_id = recent.id AND document.vector @@ {tsquery}
+            LIMIT 1
         ) matched
         ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
     """  # noqa: S608
