@@ -209,3 +209,24 @@ def test_search_in_its_own_transaction_finds_with_the_index(settings):
     article = make_article(headline="Desert caravan")
     results = search_articles("caravan")
     assert ids(results) == [article.pk] and results.total == 1 and not results.timed_out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_in_parallel_gives_the_same_index_and_its_gin(monkeypatch):
+    from django.core.management import call_command
+
+    for i in range(7):
+        make_article(headline=f"Desert caravan {i}", body=f"<p>Oasis number {i}.</p>")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, vector::text FROM articles_searchdocument")
+        before = dict(cursor.fetchall())
+    monkeypatch.setattr(search, "PARALLEL_SLICE", 2)  # several tasks for two processes
+    call_command("rebuild_search_index", jobs=2, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, vector::text FROM articles_searchdocument")
+        assert dict(cursor.fetchall()) == before
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'search_document_vector_gin'"
+        )
+        assert cursor.fetchone()[0].endswith("USING gin (vector)")
+    assert search_articles("oasis").total == 7

@@ -1,6 +1,6 @@
 """Rebuild the full-text search index of every article (articles.search)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from articles.search import rebuild_index
 
@@ -11,6 +11,17 @@ class Command(BaseCommand):
         "after a bulk load that skipped reindex_articles() or a change of configuration."
     )
 
-    def handle(self, *args, verbosity=1, **options):
-        done = rebuild_index(stdout=self.stdout if verbosity >= 2 else None)
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="PostgreSQL: build the documents in this many processes, with the GIN "
+            "index dropped meanwhile and made once at the end (big archives).",
+        )
+
+    def handle(self, *args, jobs=1, verbosity=1, **options):
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
+        done = rebuild_index(stdout=self.stdout if verbosity >= 2 else None, jobs=jobs)
         self.stdout.write(self.style.SUCCESS(f"Indexed {done} articles."))
