@@ -35,8 +35,8 @@ ranking and counting most of the archive):
   common words, by testing the newest articles (``_pg_candidates``), so a
   broad query shows the most relevant of its recent matches;
 - when there are more matches than that, the total and the facets are
-  estimated from a fixed random sample of the index (``ESTIMATE_SAMPLE_ROWS``
-  documents) and ``SearchResults.estimated`` says so: pages show "about".
+  estimated from a fixed sample of the index (``ESTIMATE_SAMPLE_ROWS``
+  documents spread over the ids) and ``SearchResults.estimated`` says so: pages show "about".
   The sample is coarse for uncommon words (a few hits scaled up), exact
   on a table smaller than the sample;
 - snippets are made for the page's 20 articles only, from the first
@@ -74,7 +74,7 @@ FTS_TABLE = "articles_search_fts"
 # sample that estimates counts beyond them, and the statement timeout of the
 # search page (settings.SEARCH_STATEMENT_TIMEOUT_MS overrides it; 0 disables).
 SEARCH_CANDIDATES = 250
-ESTIMATE_SAMPLE_ROWS = 1000
+ESTIMATE_SAMPLE_ROWS = 700
 # How the candidates are found (_pg_candidates): at most GIN_PROBE documents
 # from the GIN index, then at most RECENT_WINDOW of the newest articles.
 GIN_PROBE = 2000
@@ -443,19 +443,27 @@ def _pg_candidates(
     newest = [(pk, section_id, int(y)) for pk, section_id, y in rows if y is not None]
     if len(newest) >= limit:
         return newest, True
-    # Fewer matches among the newest articles than wanted, but more in the
-    # whole archive than the probe took: rank those of both, not exactly
-    # the newest ones.
+    # Fewer matches among the newest articles than wanted. When the window
+    # held every article the filters keep (a section in a year), those are
+    # all the matches.
+    count = f"""
+        SELECT COUNT(*) FROM (
+            SELECT 1 FROM articles_article WHERE TRUE {where} LIMIT %s
+        ) window_rows
+    """  # noqa: S608
+    if _rows(count, [*where_params, RECENT_WINDOW])[0][0] < RECENT_WINDOW:
+        return newest, True
+    # Otherwise there are more in the whole archive than the probe took:
+    # rank those of both, not exactly the newest ones.
     merged = {row[0]: row for row in [*newest, *found]}
     return list(merged.values())[:limit], False
 
 
 def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[dict, int]:
     """Estimated matches per (section id, year), and how many documents of
-    the sample matched: the matches in a fixed random sample of the index
-    (``TABLESAMPLE ... REPEATABLE``: the same documents every time, so a
-    page reload shows the same figures), scaled up to the whole index.
-    Costs the same at 100 000 articles and at ten million."""
+    the sample matched: the matches in a fixed sample of the index, scaled
+    up to the whole index (its row count as the planner knows it). Costs the
+    same at 100 000 articles and at ten million."""
     from articles.models import SearchDocument
 
     where, where_params = _where_sql(queryset)
@@ -463,12 +471,22 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[d
     year, year_params = _year_sql()
     table = SearchDocument._meta.db_table
     # Only constant table names are interpolated; values are parameters.
+    # The sample: ESTIMATE_SAMPLE_ROWS ids spread over the id range by a
+    # fixed multiplicative hash (the same documents every time, so a reload
+    # shows the same figures; the multiplier is prime, so a table smaller
+    # than the sample is read whole), through the primary key. Not
+    # TABLESAMPLE SYSTEM: it samples pages, and the rows of a page were
+    # written together (same weeks), so per-year figures came out lumpy.
     sql = f"""
-        WITH sample AS MATERIALIZED (
-            SELECT article_id, vector FROM {table} TABLESAMPLE SYSTEM ((
-                SELECT LEAST(100, 100.0 * %s / GREATEST(reltuples, 1))
-                FROM pg_class WHERE oid = '{table}'::regclass
-            )) REPEATABLE (0)
+        WITH bounds AS (
+            SELECT MIN(article_id) AS low, MAX(article_id) - MIN(article_id) + 1 AS span
+            FROM {table}
+        ), picks AS (
+            SELECT DISTINCT low + (n * 2654435761) %% span AS id
+            FROM bounds, generate_series(1, %s) AS n
+        ), sample AS MATERIALIZED (
+            SELECT document.article_id, document.vector
+            FROM picks JOIN {table} document ON document.article_id = picks.id
         )
         SELECT 0, articles_article.section_id, {year}, COUNT(*)
         FROM sample JOIN articles_article ON articles_article.id = sample.article_id
@@ -703,12 +721,17 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
         if in_section is None and not year:
             ids = [pk for pk, _, _ in candidates[:limit]]
         else:
+            # A chosen section or year is often small enough to hold fewer
+            # matches than a window of articles: those are counted exactly.
             narrowed = _narrowed(base, in_section, year)
-            chosen, complete = _pg_candidates(narrowed, parsed, language, limit + 1)
+            chosen, complete = _pg_candidates(narrowed, parsed, language, RECENT_WINDOW + 1)
             ids = [pk for pk, _, _ in chosen[:limit]]
-            if complete and len(chosen) <= limit:  # the section or year holds them all
+            if complete and len(chosen) <= RECENT_WINDOW:
                 results.total, results.estimated = len(chosen), False
-        results.ranked = len(ids)
+            else:  # the sample may have missed a small section or year
+                results.total = max(results.total, len(ids))
+        if results.total > len(ids):
+            results.ranked = len(ids)
     if results.total and ids:
         # One array parameter, not a placeholder per id.
         in_ids = RawSQL("SELECT unnest(%s::bigint[])", [ids])  # noqa: S611

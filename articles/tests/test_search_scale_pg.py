@@ -139,6 +139,27 @@ def test_section_filter_beyond_the_cap_counts_exactly_when_it_can(monkeypatch):
     assert sum(f.count for f in results.section_facets) == 5
 
 
+def test_a_small_section_is_counted_exactly_by_walking_it(monkeypatch):
+    desert, sea = make_category(name="Desert"), make_category(name="Sea")
+    for i in range(6):
+        make_article(section=sea, headline=f"Desert shore {i}", publish_at=days_ago(i))
+    inland = [
+        make_article(section=desert, headline=f"Desert well {i}", publish_at=days_ago(30 + i))
+        for i in range(3)
+    ]
+    make_article(section=desert, headline="Camel market", publish_at=days_ago(40))
+    analyze()
+    # The probe overflows, so the section's matches come from walking it:
+    # it holds fewer articles than a window, so they are all its matches.
+    monkeypatch.setattr(search, "GIN_PROBE", 2)
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 2)
+    monkeypatch.setattr(search, "RECENT_WINDOW", 50)
+    results = search_articles("desert", section=desert)
+    assert results.total == 3 and not results.estimated
+    assert results.ranked == 2  # pages stop at the ranked candidates
+    assert set(ids(results)) == {a.pk for a in inland[:2]}
+
+
 def test_api_search_ranks_only_the_newest_candidates(monkeypatch, six_desert_stories):
     newest, best = six_desert_stories
     monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
