@@ -761,11 +761,10 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
     if not parsed:
         return queryset.none()
     if _is_postgres():
-        # Ranked among the newest SEARCH_CANDIDATES matches, as on the search
-        # page: a common word costs no more than a rare one.
-        newest = _pg_matching(queryset, parsed, language).order_by("-publish_at", "-id")
-        bounded = queryset.filter(pk__in=newest.values("pk")[:SEARCH_CANDIDATES])
-        return _pg_ranked(bounded, parsed, language, snippets=False)
+        # Every match, not the search page's bounded candidates: the API
+        # pages through them by date and the admin filters on them; ranking
+        # happens only for the rows a LIMIT keeps.
+        return _pg_ranked(queryset, parsed, language, snippets=False)
     match = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [parsed.as_fts5()])  # noqa: S611,S608
     return queryset.filter(pk__in=match)
 
