@@ -80,7 +80,7 @@ ESTIMATE_SAMPLE_ROWS = 700
 GIN_PROBE = 2000
 RECENT_WINDOW = 1500
 # Sample hits needed before the sample's word is trusted to skip the probe.
-ESTIMATE_MIN_HITS = 10
+ESTIMATE_MIN_HITS = 5
 SEARCH_STATEMENT_TIMEOUT_MS = 1500
 # Snippets are cut from the start of the body (the lead paragraphs): bounded
 # work per result however long the article.
