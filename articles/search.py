@@ -73,8 +73,8 @@ FTS_TABLE = "articles_search_fts"
 # PostgreSQL: matches ranked per query (the newest ones), the size of the
 # sample that estimates counts beyond them, and the statement timeout of the
 # search page (settings.SEARCH_STATEMENT_TIMEOUT_MS overrides it; 0 disables).
-SEARCH_CANDIDATES = 250
-ESTIMATE_SAMPLE_ROWS = 700
+SEARCH_CANDIDATES = 200
+ESTIMATE_SAMPLE_ROWS = 500
 # How the candidates are found (_pg_candidates): at most GIN_PROBE documents
 # from the GIN index, then at most RECENT_WINDOW of the newest articles.
 GIN_PROBE = 2000
