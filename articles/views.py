@@ -350,6 +350,10 @@ def search(request):
         },
     )
     response["X-Robots-Tag"] = "noindex"
+    if results.timed_out:
+        # A database that was busy for a moment must not be remembered as
+        # "took too long" for every reader of this query (cms.caching).
+        response["Cache-Control"] = "no-store"
     return response
 
 
