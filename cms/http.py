@@ -156,7 +156,14 @@ class AnonRateThrottle(_SettingsRateMixin, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(_SettingsRateMixin, throttling.UserRateThrottle):
-    pass
+    """The rate of authenticated callers only. DRF's own class also counts
+    anonymous callers by address, so they were held to the lower of the two
+    rates; ``AnonRateThrottle`` alone decides for them."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
 
 # --- conditional GET --------------------------------------------------------------

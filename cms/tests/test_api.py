@@ -92,6 +92,22 @@ def test_anonymous_throttle_gives_429(settings):
     assert "Retry-After" in client.get("/api/v1/tags/")
 
 
+def test_anonymous_callers_are_held_to_the_anonymous_rate_only(settings):
+    settings.API_THROTTLE_RATES = {"anon": "5/minute", "user": "2/minute"}
+    client = APIClient()
+    codes = [client.get("/api/v1/tags/").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_authenticated_callers_are_held_to_the_user_rate(settings):
+    settings.API_THROTTLE_RATES = {"anon": "1/minute", "user": "3/minute"}
+    user = get_user_model().objects.create_user("reader", password="x")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    codes = [client.get("/api/v1/tags/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
 def test_cors_allows_configured_origins_only(settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://front.example"]
     client = APIClient()
