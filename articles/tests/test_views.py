@@ -259,3 +259,29 @@ def test_teaser_hides_a_photo_whose_rights_expired(client):
     assert "<picture" not in html
     assert "<img" not in html
     assert photo.file.name not in html
+
+
+def test_related_articles_share_the_section_or_a_tag_newest_first(client):
+    import datetime
+
+    from django.utils import timezone
+
+    from articles.tests.factories import make_tag
+
+    section, elsewhere = make_category(slug="s"), make_category(slug="t")
+    tag = make_tag()
+    now = timezone.now()
+
+    def at(days, **kwargs):
+        kwargs.setdefault("publish_at", now - datetime.timedelta(days=days))
+        return make_article(**kwargs)
+
+    article = at(10, section=section, tags=[tag])
+    same_section = [at(days, section=section) for days in (5, 20, 30)]
+    same_tag = [at(days, section=elsewhere, tags=[tag]) for days in (1, 25)]
+    at(2, section=elsewhere)  # shares nothing
+    at(3, section=section, status=Article.Status.DRAFT, publish_at=None)  # not public
+    at(4, section=elsewhere, tags=[tag], publish_at=now + datetime.timedelta(days=1))
+    related = client.get(article.get_absolute_url()).context["related"]
+    expected = [same_tag[0], same_section[0], same_section[1], same_tag[1]]
+    assert [a.pk for a in related] == [a.pk for a in expected]
