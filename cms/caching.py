@@ -2,11 +2,13 @@
 
 How an entry stays correct:
 
-- Every key carries a *generation* number kept in the cache. Any change to
-  what public pages show (an article, its authors/tags/categories, a section,
-  an author, a tag, a photo's caption or credit) bumps it after the commit
-  (``articles.signals``), so every page is re-rendered on its next request.
-  Old entries are never read again and age out.
+- Every entry carries the *generation* number that was current when it was
+  made; the number is kept in the cache and read with the entry, in one
+  round trip (``_lookup``). Any change to what public pages show (an
+  article, its authors/tags/categories, a section, an author, a tag, a
+  photo's caption or credit) bumps it after the commit (``articles.signals``),
+  so every entry stops being served and each page is re-rendered on its
+  next request, replacing its old entry.
 - Visibility also changes with time alone: a scheduled article's
   ``publish_at`` or an ``expires_at`` is reached, or a photo's rights expire.
   No entry may outlive the soonest such moment: its TTL is bounded by
@@ -135,7 +137,7 @@ def is_anonymous_request(request) -> bool:
     )
 
 
-def _page_key(request, generation: int) -> str:
+def _page_key(request) -> str:
     params = sorted(
         (name, value)
         for name in KEY_QUERY_PARAMS
@@ -143,7 +145,7 @@ def _page_key(request, generation: int) -> str:
     )
     raw = f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
     digest = hashlib.sha256(raw.encode()).hexdigest()
-    return f"public-pages:{generation}:{digest}"
+    return f"public-pages:{digest}"
 
 
 def _storable(response) -> bool:
@@ -167,9 +169,23 @@ def _finish(request, response, *, etag: str, last_modified: float):
     )
 
 
+def _lookup(key: str):
+    """The current generation and the entry stored under ``key`` if it was
+    made in that generation (else None), in one cache round trip."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = current_generation()
+    entry = found.get(key)
+    if entry is not None and entry.get("generation") != generation:
+        entry = None
+    return generation, entry
+
+
 def _store(key: str, generation: int, longest: int, **entry) -> None:
     """Store ``entry`` under ``key`` for at most ``longest`` seconds and never
     past the next time-driven change (``next_change_at``)."""
+    entry["generation"] = generation
     now = _clock()
     ttl = longest
     deadline = next_change_at(generation)
@@ -187,9 +203,8 @@ def _fresh(entry) -> bool:
     return entry is not None and _clock() < entry["fresh_until"]
 
 
-def _cached_response(request, key: str):
-    """The stored response for ``key``, finished for ``request``, or None."""
-    entry = cache.get(key)
+def _cached_response(request, entry):
+    """The response stored as ``entry``, finished for ``request``, or None."""
     if not _fresh(entry):
         return None
     response = HttpResponse(entry["content"], status=200)
@@ -206,9 +221,9 @@ class PageCacheMiddleware:
     Placed after the security, CSP, static-file and X-Frame-Options middleware
     (settings.MIDDLEWARE), so a hit still gets the request id and every
     security header, but skips URL
-    resolution, sessions, CSRF, messages and the view: the work left is two
-    cache reads. Only keys that ``cache_public_page`` stored can hit, so a
-    path that is never cached costs one cache read here, and the decorator
+    resolution, sessions, CSRF, messages and the view: the work left is one
+    cache round trip. Only keys that ``cache_public_page`` stored can hit, so
+    a path that is never cached costs one cache read here, and the decorator
     does not read again (``request._page_cache_miss``). This is the split of
     Django's own Fetch/UpdateCacheMiddleware, with this module's keys,
     generation and time-driven expiry instead of theirs.
@@ -219,9 +234,9 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if is_anonymous_request(request) and page_cache_seconds() > 0:
-            generation = current_generation()
-            key = _page_key(request, generation)
-            hit = _cached_response(request, key)
+            key = _page_key(request)
+            generation, entry = _lookup(key)
+            hit = _cached_response(request, entry)
             if hit is not None:
                 return hit
             request._page_cache_miss = (generation, key)
@@ -245,9 +260,9 @@ def cache_public_page(view):
         if looked_up is not None:  # PageCacheMiddleware already missed
             generation, key = looked_up
         else:
-            generation = current_generation()
-            key = _page_key(request, generation)
-            hit = _cached_response(request, key)
+            key = _page_key(request)
+            generation, entry = _lookup(key)
+            hit = _cached_response(request, entry)
             if hit is not None:
                 return hit
 
@@ -283,7 +298,7 @@ def api_cache_seconds() -> int:
     return int(getattr(settings, "API_RESPONSE_CACHE_SECONDS", page_cache_seconds()))
 
 
-def _api_key(request, generation: int) -> str:
+def _api_key(request) -> str:
     # Every parameter shapes an API response (filters, fields, expand, the
     # cursor); unknown ones were refused before the view ran. The negotiated
     # media type carries the ``indent`` a client may ask for.
@@ -293,13 +308,13 @@ def _api_key(request, generation: int) -> str:
         f"|{request.accepted_media_type}"
     )
     digest = hashlib.sha256(raw.encode()).hexdigest()
-    return f"api:{generation}:{digest}"
+    return f"api:{digest}"
 
 
 def cache_api_response(method):
     """Cache what a DRF ``list``/``retrieve`` returns to anonymous callers.
 
-    The same rules as the page cache: the key carries the content generation
+    The same rules as the page cache: each entry carries the content generation
     (every change that the API shows bumps it), the entry never outlives the
     next scheduled change, and a caller with credentials or a session is
     never served from it nor stored. It wraps the handler, so authentication,
@@ -313,9 +328,8 @@ def cache_api_response(method):
     def wrapper(self, request, *args, **kwargs):
         if not is_anonymous_request(request) or api_cache_seconds() <= 0:
             return method(self, request, *args, **kwargs)
-        generation = current_generation()
-        key = _api_key(request, generation)
-        entry = cache.get(key)
+        key = _api_key(request)
+        generation, entry = _lookup(key)
         if _fresh(entry):
             response = HttpResponse(entry["content"], content_type=entry["content_type"])
             if entry["etag_prefix"]:

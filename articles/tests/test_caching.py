@@ -252,3 +252,37 @@ def test_paths_that_are_never_cached_still_work_behind_the_early_cache(client):
     assert client.get("/admin/login/").status_code == 200
     assert client.get("/no-such-page/").status_code == 404
     assert client.get("/api/v1/articles/").status_code == 200
+
+
+def test_a_hit_costs_one_cache_round_trip(client, monkeypatch):
+    from django.core.cache import cache
+
+    url = make_article().get_absolute_url()
+    _get(client, url)
+    calls, depth = [], [0]
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            if not depth[0]:  # the backend's own calls inside get_many() are not trips
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "add", "incr"):
+        monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    assert _get(client, url)["X-Cache"] == "hit"
+    assert calls == ["get_many"]
+
+
+def test_an_entry_of_an_older_generation_is_never_served(client):
+    url = make_article(headline="First").get_absolute_url()
+    _get(client, url)
+    caching.bump_generation()
+    response = _get(client, url)
+    assert response["X-Cache"] == "miss"
+    assert _get(client, url)["X-Cache"] == "hit"  # the new entry replaced the old one
