@@ -48,6 +48,7 @@ TARGETS = {  # issue 8, point 6: ratio to the bare view
     "api_list_cached": 0.1,
 }
 SEARCH_P95_TARGET_MS = 50  # at 100 000 articles on PostgreSQL
+SEARCH_ROUNDS = 5  # timed rounds over SEARCH_QUERIES, after one untimed warm-up round
 
 
 def base_env(label_db: str) -> dict:
@@ -283,17 +284,19 @@ def main():
                 figures[key]["path"] = path
             if not cached:
                 search_ms = []
-                for _ in range(2):
+                for round_ in range(1 + SEARCH_ROUNDS):  # the first round warms up
                     for q in SEARCH_QUERIES:
                         url = f"{server.base}/search/?q={urllib.request.quote(q)}"
                         t = time.perf_counter()
                         fetch_ok(url)
-                        search_ms.append((time.perf_counter() - t) * 1000)
+                        if round_:
+                            search_ms.append((time.perf_counter() - t) * 1000)
                 search_ms.sort()
                 figures["search"] = {
                     "p50_ms": statistics.median(search_ms),
                     "p95_ms": search_ms[int(len(search_ms) * 0.95) - 1],
                     "queries": SEARCH_QUERIES,
+                    "rounds": SEARCH_ROUNDS,
                 }
         finally:
             server.stop()
@@ -383,8 +386,9 @@ def render(everything) -> str:
         if s:
             lines += [
                 "",
-                f"Search (uncached page, one request at a time, {len(s['queries'])} queries "
-                f"twice): p50 {s['p50_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms"
+                f"Search (uncached page, one request at a time, {len(s['queries'])} queries, "
+                f"one warm-up round then {s.get('rounds', 2)} timed rounds): "
+                f"p50 {s['p50_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms"
                 + (
                     f" (target ≤ {SEARCH_P95_TARGET_MS} ms at 100 000 on PostgreSQL: "
                     f"{'met' if s['p95_ms'] <= SEARCH_P95_TARGET_MS else 'NOT met'})."

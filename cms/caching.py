@@ -320,8 +320,8 @@ def cache_api_response(method):
     never served from it nor stored. It wraps the handler, so authentication,
     permissions, throttling and parameter checks still run on every request,
     and ``cms.http.ApiConditionalGetMiddleware`` still adds the ETag and 304s.
-    The rendered JSON is stored (once DRF has rendered it), so a hit neither
-    serialises nor encodes anything.
+    The rendered JSON is stored (once DRF has rendered it) with its ETag and
+    Last-Modified, so a hit neither serialises, encodes nor hashes anything.
     """
 
     @wraps(method)
@@ -332,21 +332,24 @@ def cache_api_response(method):
         generation, entry = _lookup(key)
         if _fresh(entry):
             response = HttpResponse(entry["content"], content_type=entry["content_type"])
-            if entry["etag_prefix"]:
-                response.etag_prefix = entry["etag_prefix"]
+            response.api_validators = entry["validators"]
             response["X-Cache"] = "hit"
             return response
         response = method(self, request, *args, **kwargs)
         if response.status_code == 200:
 
             def store(rendered):
+                from cms.http import api_validators
+
                 _store(
                     key,
                     generation,
                     api_cache_seconds(),
                     content=rendered.content,
                     content_type=rendered["Content-Type"],
-                    etag_prefix=getattr(rendered, "etag_prefix", ""),
+                    # ETag and Last-Modified, so that a hit hashes nothing
+                    # and reads nothing more (cms.http.ApiConditionalGetMiddleware).
+                    validators=api_validators(request, rendered.content, rendered),
                 )
 
             response.add_post_render_callback(store)

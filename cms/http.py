@@ -193,6 +193,12 @@ def _last_modified(request, etag: str, identity: str) -> int:
     return stamp
 
 
+def api_validators(request, content: bytes, response, identity: str = "anonymous"):
+    """The ETag and Last-Modified of an API response's body for ``identity``."""
+    etag = _strong_etag(content, getattr(response, "etag_prefix", ""))
+    return etag, _last_modified(request, etag, identity)
+
+
 def _not_modified(request, etag: str, last_modified: int) -> bool:
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match:
@@ -235,8 +241,12 @@ class ApiConditionalGetMiddleware:
         else:
             response["Cache-Control"] = f"public, max-age={settings.API_CACHE_MAX_AGE}"
             identity = "anonymous"
-        etag = _strong_etag(response.content, getattr(response, "etag_prefix", ""))
-        last_modified = _last_modified(request, etag, identity)
+        validators = getattr(response, "api_validators", None)
+        if validators is not None and not authenticated:
+            # A hit of the API response cache: worked out when it was stored.
+            etag, last_modified = validators
+        else:
+            etag, last_modified = api_validators(request, response.content, response, identity)
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
         if _not_modified(request, etag, last_modified):

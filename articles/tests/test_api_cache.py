@@ -152,3 +152,14 @@ def test_an_indented_rendering_is_a_separate_entry():
     assert b"\n    " in indented.content and b"\n    " not in compact.content
     again = client.get("/api/v1/articles/", HTTP_ACCEPT="application/json; indent=4")
     assert again["X-Cache"] == "hit" and again.content == indented.content
+
+
+def test_a_hit_answers_conditional_requests_with_the_stored_validators():
+    article = make_article()
+    client = APIClient()
+    url = f"/api/v1/articles/{article.pk}/"
+    first = client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
