@@ -464,6 +464,11 @@ class Article(models.Model):
             models.Index(fields=["expires_at"], name="article_expires_idx"),
             # Admin changelist sorted by last change.
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
+            # Admin changelist in its default order (every status, newest
+            # first): without it PostgreSQL sorted the whole table for each
+            # page (1.7 s at 1 000 000 articles); also the date hierarchy's
+            # first and last dates.
+            models.Index(fields=["-publish_at", "-id"], name="article_pub_idx"),
         ]
 
     def __str__(self):

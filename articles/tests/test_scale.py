@@ -126,3 +126,6 @@ def test_main_queries_use_their_indexes():
     assert "article_status_pub_idx" in plan(
         Article.objects.public().order_by("-publish_at", "-id")[:20], ordered=True
     )
+    # The admin changelist: every status, newest first.
+    changelist = Article.objects.order_by("-publish_at", "-id")[:100]
+    assert "using article_pub_idx " in plan(changelist, ordered=True)
