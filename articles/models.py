@@ -448,7 +448,9 @@ class Article(models.Model):
             ),
         ]
         indexes = [
-            # Home page, feeds, sitemaps, archives and the API: public() ordered by date.
+            # Home page, feeds, sitemaps, archives and the API: public() ordered by
+            # date (when nearly every article is published, PostgreSQL may walk
+            # article_pub_idx below instead); the admin's status filter.
             models.Index(fields=["status", "-publish_at", "-id"], name="article_status_pub_idx"),
             # Section pages: one section (or its sub-sections) ordered by date.
             models.Index(

@@ -4,6 +4,8 @@ PostgreSQL) the main queries planned on their indexes.
 Archives come from ``generate_archive`` at a few small sizes; what matters is
 that nothing grows with the size (speed itself is measured in bench/)."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -123,9 +125,15 @@ def test_main_queries_use_their_indexes():
         Article.objects.public().filter(section=section).order_by("-publish_at", "-id")[:20],
         ordered=True,
     )
-    assert "article_status_pub_idx" in plan(
-        Article.objects.public().order_by("-publish_at", "-id")[:20], ordered=True
-    )
+    # public() lists: article_status_pub_idx, or article_pub_idx with the
+    # status as a filter when nearly every article is published (the
+    # planner's choice, on a 30-row table as on a million); either delivers
+    # the order, and ordered=True refuses a sort.
+    public_plan = plan(Article.objects.public().order_by("-publish_at", "-id")[:20], ordered=True)
+    assert re.search(r"using article_(status_)?pub_idx ", public_plan), public_plan
+    # A status that few articles have (the admin's filter) is read by status.
+    drafts = Article.objects.filter(status=Article.Status.DRAFT).order_by("-publish_at", "-id")
+    assert "using article_status_pub_idx " in plan(drafts[:20], ordered=True)
     # The admin changelist: every status, newest first.
     changelist = Article.objects.order_by("-publish_at", "-id")[:100]
     assert "using article_pub_idx " in plan(changelist, ordered=True)
