@@ -133,10 +133,22 @@ def test_manage_py_names_the_bad_variable_instead_of_a_traceback(env, message):
     clean = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS}
     clean.update(env)
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        [sys.executable, "manage.py", "check"],
         cwd=ROOT, env=clean, capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith("Configuration error: ")
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_migrations_check_needs_no_secret_key():
+    # It signs nothing: a hook or CI step may run it bare. A settings error
+    # other than the key is still reported.
+    clean = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS}
+    command = [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]
+    result = subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "No changes detected"), result.stderr
+    clean["TIME_ZONE"] = "Mars/Olympus"
+    result = subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 2 and "TIME_ZONE is not a known" in result.stderr
