@@ -137,15 +137,15 @@ def is_anonymous_request(request) -> bool:
     )
 
 
+def _request_key(prefix: str, request, params, extra: str = "") -> str:
+    """A cache key for ``request``'s address with ``params`` (sorted)."""
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{sorted(params)!r}|{extra}"
+    return f"{prefix}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
 def _page_key(request) -> str:
-    params = sorted(
-        (name, value)
-        for name in KEY_QUERY_PARAMS
-        for value in request.GET.getlist(name)
-    )
-    raw = f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    return f"public-pages:{digest}"
+    params = ((name, value) for name in KEY_QUERY_PARAMS for value in request.GET.getlist(name))
+    return _request_key("public-pages", request, params)
 
 
 def _storable(response) -> bool:
@@ -220,13 +220,13 @@ class PageCacheMiddleware:
 
     Placed after the security, CSP, static-file and X-Frame-Options middleware
     (settings.MIDDLEWARE), so a hit still gets the request id and every
-    security header, but skips URL
-    resolution, sessions, CSRF, messages and the view: the work left is one
-    cache round trip. Only keys that ``cache_public_page`` stored can hit, so
-    a path that is never cached costs one cache read here, and the decorator
-    does not read again (``request._page_cache_miss``). This is the split of
-    Django's own Fetch/UpdateCacheMiddleware, with this module's keys,
-    generation and time-driven expiry instead of theirs.
+    security header, but skips URL resolution, sessions, CSRF, messages and
+    the view: the work left is one cache round trip. Only keys that
+    ``cache_public_page`` stored can hit, so a path that is never cached costs
+    one cache read here, and the decorator does not read again
+    (``request._page_cache_miss``). This is the split of Django's own
+    Fetch/UpdateCacheMiddleware, with this module's keys, generation and
+    time-driven expiry instead of theirs.
     """
 
     def __init__(self, get_response):
@@ -302,13 +302,7 @@ def _api_key(request) -> str:
     # Every parameter shapes an API response (filters, fields, expand, the
     # cursor); unknown ones were refused before the view ran. The negotiated
     # media type carries the ``indent`` a client may ask for.
-    params = sorted(request.GET.lists())
-    raw = (
-        f"{request.scheme}://{request.get_host()}{request.path}?{params!r}"
-        f"|{request.accepted_media_type}"
-    )
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    return f"api:{digest}"
+    return _request_key("api", request, request.GET.lists(), request.accepted_media_type)
 
 
 def cache_api_response(method):
