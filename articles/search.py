@@ -299,10 +299,6 @@ def _pg_query(parsed: ParsedQuery, language: str | None):
     return query
 
 
-def _pg_matching(queryset, parsed: ParsedQuery, language: str | None):
-    return queryset.filter(search_document__vector=_pg_query(parsed, language))
-
-
 def _pg_ranked(
     queryset, parsed: ParsedQuery, language: str | None, *, snippets: bool, matched=False
 ):
@@ -908,21 +904,16 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
     the rest of the indexing together."""
     from articles.models import Article, ArticleAuthor
 
-    tags, authors = {}, {}
-    tag_links = (
+    tags = _names_by_article(
         Article.tags.through.objects.filter(article_id__in=ids)
         .order_by("tag__name", "tag_id")
         .values_list("article_id", "tag__name")
     )
-    for article_id, name in tag_links:
-        tags.setdefault(article_id, []).append(name)
-    author_links = (
+    authors = _names_by_article(
         ArticleAuthor.objects.filter(article_id__in=ids)
         .order_by("position", "id")
         .values_list("article_id", "author__name")
     )
-    for article_id, name in author_links:
-        authors.setdefault(article_id, []).append(name)
     articles = (
         Article.objects.filter(pk__in=ids)
         .order_by()
@@ -972,6 +963,14 @@ def reindex_articles(ids: Iterable[int]) -> None:
                 "VALUES (%s, %s, %s, %s, %s)",
                 rows,
             )
+
+
+def _names_by_article(links) -> dict[int, list[str]]:
+    """``(article_id, name)`` rows, in their order, grouped by article."""
+    names: dict[int, list[str]] = {}
+    for article_id, name in links:
+        names.setdefault(article_id, []).append(name)
+    return names
 
 
 def reindex_id_range(first: int, last: int, *, chunk: int = 5000) -> None:
@@ -1052,7 +1051,7 @@ def index_unindexed(*, jobs: int = 1, rebuild_gin: bool = False) -> int:
     processes must see the committed articles."""
     from articles.models import Article, SearchDocument
 
-    _no_statement_timeout()  # bulk statements outlast a page's timeout
+    no_statement_timeout()  # bulk statements outlast a page's timeout
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT MIN(a.id), MAX(a.id) FROM {Article._meta.db_table} a "  # noqa: S608
@@ -1076,14 +1075,16 @@ def index_unindexed(*, jobs: int = 1, rebuild_gin: bool = False) -> int:
         return cursor.fetchone()[0] - before
 
 
-def _no_statement_timeout():
+def no_statement_timeout():
+    """Bulk statements (a million rows' COPY, an index build, VACUUM) may take
+    longer than the site's DB_STATEMENT_TIMEOUT_MS allows a page."""
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = 0")
 
 
 def _index_range(bounds):
     """One task of ``_index_in_parallel``, in a child process."""
-    _no_statement_timeout()
+    no_statement_timeout()
     reindex_id_range(*bounds)
     connection.close()
 
@@ -1100,7 +1101,7 @@ def _index_in_parallel(first, last, jobs):
     connection.close()  # children must not share the parent's connection
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         list(pool.map(_index_range, ranges))
-    _no_statement_timeout()  # the parent's next connection is a new session
+    no_statement_timeout()  # the parent's next connection is a new session
 
 
 def _drop_gin():

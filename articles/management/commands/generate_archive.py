@@ -34,7 +34,7 @@ from django.utils.text import slugify
 
 from articles import demo
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
-from articles.search import index_unindexed, reindex_articles
+from articles.search import index_unindexed, no_statement_timeout, reindex_articles
 from media_assets.models import MediaAsset
 
 SOURCE = "synthetic"
@@ -314,7 +314,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         postgres = connection.vendor == "postgresql"
         if postgres:
-            _no_statement_timeout()
+            no_statement_timeout()
         sections = self._sections()
         authors = self._authors()
         tags = self._tags()
@@ -629,17 +629,10 @@ def _article_rows(synth, template, first_id, first_number, dates, authors, tags)
         yield [row[c] for c in columns]
 
 
-def _no_statement_timeout():
-    """Bulk statements (a million rows' COPY, VACUUM) may take longer than
-    the site's DB_STATEMENT_TIMEOUT_MS allows a page."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET statement_timeout = 0")
-
-
 def _vacuum_analyze():
     """Fresh statistics for the planner and a visibility map for index-only
     scans. VACUUM cannot run inside a transaction (a test's): ANALYZE then."""
-    _no_statement_timeout()
+    no_statement_timeout()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
 
