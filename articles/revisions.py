@@ -151,18 +151,18 @@ def record_relations(article_ids: Iterable[int], *, since_version: int | None = 
     the authors, and both belong to that same form."""
     ids = list(article_ids)
     history = Article.history.model.objects
+    # (revision, article) pairs, in one query.
     if since_version is None:
-        latest = (
+        revisions = list(
             history.filter(id__in=ids)
             .order_by()
             .values("id")
             .annotate(last=Max("history_id"))
-            .values_list("last", flat=True)
+            .values_list("last", "id")
         )
-        revisions = list(history.filter(history_id__in=list(latest)).only("history_id", "id"))
     else:
         revisions = list(
-            history.filter(id__in=ids, version__gt=since_version).only("history_id", "id")
+            history.filter(id__in=ids, version__gt=since_version).values_list("history_id", "id")
         )
     if not revisions:
         return
@@ -179,8 +179,8 @@ def record_relations(article_ids: Iterable[int], *, since_version: int | None = 
         cursor.executemany(
             f"UPDATE {table} SET {column} = %s WHERE {key} = %s",  # noqa: S608 - quoted names
             [
-                (field.get_db_prep_save(snapshots[revision.id], connection), revision.history_id)
-                for revision in revisions
+                (field.get_db_prep_save(snapshots[article_id], connection), history_id)
+                for history_id, article_id in revisions
             ],
         )
 
