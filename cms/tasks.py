@@ -51,8 +51,34 @@ __all__ = [
 def enqueue_on_commit(task_obj: "Task", *args, **kwargs) -> None:
     """Enqueue ``task_obj`` once the current transaction commits (at once
     outside a transaction), so the worker never looks for rows that are not
-    committed yet, and a rolled-back change enqueues nothing."""
-    transaction.on_commit(lambda: task_obj.enqueue(*args, **kwargs))
+    committed yet, and a rolled-back change enqueues nothing.
+
+    The same task with the same arguments is enqueued once per commit: one
+    save fires many signals (the article, each author link, each m2m change),
+    and each would otherwise be a task row for the worker. Callbacks for the
+    same task and arguments pending on one transaction share a flag, and the
+    first of them to run enqueues; one dropped with a rolled-back savepoint
+    takes its turn with it.
+    """
+    key = (id(task_obj), args, tuple(sorted(kwargs.items())))
+    shared = {"done": False}
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _savepoints, pending, _robust in connection.run_on_commit:
+            # One that already ran (callbacks run by hand, as tests do) is not
+            # pending any more.
+            if getattr(pending, "enqueue_key", None) == key and not pending.shared["done"]:
+                shared = pending.shared
+                break
+
+    def enqueue():
+        if not shared["done"]:
+            shared["done"] = True
+            task_obj.enqueue(*args, **kwargs)
+
+    enqueue.enqueue_key = key
+    enqueue.shared = shared
+    transaction.on_commit(enqueue)
 
 
 def requeue_abandoned(*, worker_id: str | None = None, stale_after: int | None = None) -> int:
