@@ -8,13 +8,11 @@ so permissions, version checks and revisions are those of the admin.
 
 import re
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.http import parse_etags
-from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -43,6 +41,7 @@ from articles.serializers import (
     TagWriteSerializer,
 )
 from cms.caching import cache_api_response
+from media_assets.api import IfMatchMixin
 from media_assets.serializers import check_query_params
 
 ERRORS = {
@@ -433,7 +432,7 @@ class TaxonomyPermission(permissions.BasePermission):
         )
 
 
-class TaxonomyViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
+class TaxonomyViewSet(IfMatchMixin, ShapedViewSetMixin, viewsets.ModelViewSet):
     """Shared by categories, authors and tags: open reading with counts of
     public articles, writes through ``services.taxonomy_save``."""
 
@@ -450,34 +449,8 @@ class TaxonomyViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
             return self.write_serializer_class
         return self.read_serializer_class
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action in ("partial_update", "destroy") and self.request.headers.get("If-Match"):
-            # Held until the write commits: see _check_if_match.
-            queryset = queryset.select_for_update(of=("self",))
-        return queryset
-
-    def _check_if_match(self, instance):
-        """412 unless If-Match names the ETag a GET of this URL would give
-        this user now (no header: no check).
-
-        These rows have no version number, and their ETag is a hash of what
-        GET sends, article counts included; so the check renders that same
-        representation, with the row locked (``filter_queryset``) so that two
-        writers holding one ETag cannot both pass. Rather than add version
-        columns: no migration, and the ETags clients already hold stay valid.
-        A newly published article also makes an ETag stale, which only costs
-        the client a fresh GET.
-        """
-
-        def representation():
-            return self.request.accepted_renderer.render(
-                self.read(instance).data,
-                self.request.accepted_media_type,
-                self.get_renderer_context(),
-            )
-
-        import_string(settings.API_IF_MATCH_CHECK)(self.request, representation)
+    def if_match_data(self, instance):
+        return self.read(instance).data
 
     def _write(self, instance, *, partial, status_code):
         serializer = self.write_serializer_class(instance, data=self.request.data, partial=partial)
@@ -496,7 +469,7 @@ class TaxonomyViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
     def partial_update(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self.get_object()
-            self._check_if_match(instance)
+            self.check_if_match(instance)
             return self._write(instance, partial=True, status_code=status.HTTP_200_OK)
 
     def destroy(self, request, *args, **kwargs):
@@ -506,7 +479,7 @@ class TaxonomyViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
                 f"{self.model._meta.app_label}.delete_{self.model._meta.model_name}"
             ):
                 raise PermissionDenied()
-            self._check_if_match(instance)
+            self.check_if_match(instance)
             services.taxonomy_delete(instance=instance, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

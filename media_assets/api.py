@@ -80,6 +80,49 @@ class StorageUnavailable(APIException):
     default_code = "storage_unavailable"
 
 
+class IfMatchMixin:
+    """PATCH and DELETE of a ``ModelViewSet`` honour ``If-Match``: 412 unless
+    it names the ETag a GET of the same URL would give this user now (no
+    header: no check). For rows without a version number; articles have one
+    and compare it instead (``articles.api``).
+
+    The ETag is a hash of what GET sends, so ``check_if_match`` renders that
+    same representation (``if_match_data``) and compares with
+    ``settings.API_IF_MATCH_CHECK``, which computes ETags as GET's middleware
+    does. The view calls it inside the write's transaction, after
+    ``get_object()``: the row is locked (``filter_queryset``) until the write
+    commits, so that two writers holding one ETag cannot both pass. Rather
+    than add version columns: no migration, and the ETags clients already
+    hold stay valid. Anything else GET shows (a usage or article count) also
+    makes an ETag stale, which only costs the client a fresh GET.
+
+    Also used by the categories, authors and tags of ``articles.api``
+    (imports run articles -> media_assets, never back).
+    """
+
+    if_match_actions = ("partial_update", "destroy")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action in self.if_match_actions and self.request.headers.get("If-Match"):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def if_match_data(self, instance):
+        """The data a GET of this URL would serialize for ``instance``."""
+        raise NotImplementedError
+
+    def check_if_match(self, instance):
+        def representation():
+            return self.request.accepted_renderer.render(
+                self.if_match_data(instance),
+                self.request.accepted_media_type,
+                self.get_renderer_context(),
+            )
+
+        import_string(settings.API_IF_MATCH_CHECK)(self.request, representation)
+
+
 def can_manage_media(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("media_assets.view_mediaasset"))
 
@@ -144,7 +187,7 @@ class MediaPermission(permissions.BasePermission):
         },
     ),
 )
-class MediaViewSet(viewsets.ModelViewSet):
+class MediaViewSet(IfMatchMixin, viewsets.ModelViewSet):
     """Photos, looked up by Media ID."""
 
     lookup_field = "media_id"
@@ -164,9 +207,6 @@ class MediaViewSet(viewsets.ModelViewSet):
             queryset = MediaAsset.objects.all()
         else:
             queryset = MediaAsset.objects.public()
-        if self.action in ("partial_update", "destroy") and self.request.headers.get("If-Match"):
-            # Held until the write commits: see _check_if_match.
-            queryset = queryset.select_for_update(of=("self",))
         return queryset.prefetch_renditions()
 
     @cache_api_response
@@ -246,34 +286,16 @@ class MediaViewSet(viewsets.ModelViewSet):
             raise StorageUnavailable() from None
         return self._read(asset, status.HTTP_201_CREATED)
 
-    def _check_if_match(self, asset):
-        """412 unless If-Match names the ETag a GET of this URL would give
-        this user now (no header: no check).
-
-        A photo has no version number, and its ETag is a hash of what GET
-        sends, usage count included; so the check renders that same
-        representation, with the row locked (``get_queryset``) so that two
-        writers holding one ETag cannot both pass. Rather than add a version
-        column: no migration, and the ETags clients already hold stay valid.
-        A new use of the photo also makes an ETag stale, which only costs
-        the client a fresh GET.
-        """
-
-        def representation():
-            attach_usage_counts([asset], public_only=not can_manage_media(self.request.user))
-            serializer = MediaSerializer(
-                asset, only=self.requested_fields(), context=self.get_serializer_context()
-            )
-            return self.request.accepted_renderer.render(
-                serializer.data, self.request.accepted_media_type, self.get_renderer_context()
-            )
-
-        import_string(settings.API_IF_MATCH_CHECK)(self.request, representation)
+    def if_match_data(self, asset):
+        attach_usage_counts([asset], public_only=not can_manage_media(self.request.user))
+        return MediaSerializer(
+            asset, only=self.requested_fields(), context=self.get_serializer_context()
+        ).data
 
     def partial_update(self, request, *args, **kwargs):
         with transaction.atomic():
             asset = self.get_object()
-            self._check_if_match(asset)
+            self.check_if_match(asset)
             serializer = MediaWriteSerializer(asset, data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
             asset = services.media_update(asset=asset, **serializer.validated_data)
@@ -282,7 +304,7 @@ class MediaViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             asset = self.get_object()
-            self._check_if_match(asset)
+            self.check_if_match(asset)
             try:
                 services.media_delete(asset=asset)
             except services.MediaInUse as in_use:

@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -20,6 +21,7 @@ from articles.tests.factories import (
     make_tag,
 )
 from media_assets.tests.factories import make_media
+from media_assets.tests.test_api import row_locks
 
 pytestmark = pytest.mark.django_db
 
@@ -501,3 +503,38 @@ def test_taxonomy_if_match_sees_a_new_public_article_as_a_change():
     assert refused.status_code == 412
     tag.refresh_from_db()
     assert tag.name != "Renamed"
+
+
+def taxonomy_writer(resource):
+    """A new row of ``resource``, a client that may change and delete it, and its URL."""
+    obj = TAXONOMIES[resource]()
+    model = obj._meta.model_name
+    client = api_client(f"articles.change_{model}", f"articles.delete_{model}")
+    return obj, client, f"/api/v1/{resource}/{obj.pk}/"
+
+
+@pytest.mark.parametrize("resource", sorted(TAXONOMIES))
+def test_taxonomy_if_match_takes_the_etag_of_get_with_fields_one_among_others_and_star(resource):
+    obj, client, url = taxonomy_writer(resource)
+    shaped = f"{url}?fields=id,name"
+    etag = client.get(shaped)["ETag"]
+    assert etag != client.get(url)["ETag"]
+    # The ETag is that of GET of the same URL, ?fields= included.
+    first = client.patch(shaped, {"name": "First"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200, first.content
+    current = client.get(url)["ETag"]
+    listed = client.patch(url, {"name": "Second"}, format="json", HTTP_IF_MATCH=f'"x", {current}')
+    assert listed.status_code == 200, listed.content
+    star = client.patch(url, {"name": "Third"}, format="json", HTTP_IF_MATCH="*")
+    assert star.status_code == 200, star.content
+    obj.refresh_from_db()
+    assert obj.name == "Third"
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="no row locks")
+@pytest.mark.parametrize("resource", sorted(TAXONOMIES))
+def test_taxonomy_write_with_if_match_locks_the_row_and_one_without_does_not(resource):
+    # The check and the write run under one lock, so two writers holding the
+    # same ETag cannot both pass.
+    _, client, url = taxonomy_writer(resource)
+    assert row_locks(client, url, {"name": "New"}) == [False, True, True]

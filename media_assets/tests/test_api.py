@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -249,3 +251,28 @@ def test_delete_with_a_stale_if_match_gives_412_and_keeps_the_photo():
     assert MediaAsset.objects.filter(pk=photo.pk).exists()
     assert desk.delete(url, HTTP_IF_MATCH=desk.get(url)["ETag"]).status_code == 204
     assert not MediaAsset.objects.filter(pk=photo.pk).exists()
+
+
+def row_locks(client, url, change):
+    """Whether a PATCH of ``change`` without If-Match, then one with it, then
+    a DELETE with it lock the row they write (``SELECT ... FOR UPDATE OF``)."""
+    locked = []
+    for method, data, if_match in (
+        ("patch", change, False),
+        ("patch", change, True),
+        ("delete", None, True),
+    ):
+        headers = {"HTTP_IF_MATCH": client.get(url)["ETag"]} if if_match else {}
+        with CaptureQueriesContext(connection) as captured:
+            response = getattr(client, method)(url, data, format="json", **headers)
+        assert response.status_code in (200, 204), response.content
+        locked.append(any("FOR UPDATE OF" in query["sql"] for query in captured.captured_queries))
+    return locked
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="no row locks")
+def test_write_with_if_match_locks_the_photo_and_one_without_does_not():
+    # The check and the write run under one lock, so two writers holding the
+    # same ETag cannot both pass.
+    url = f"/api/v1/media/{make_media().media_id}/"
+    assert row_locks(api_client(*PHOTO_DESK), url, {"credit": "New"}) == [False, True, True]
