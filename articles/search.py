@@ -974,19 +974,14 @@ def _names_by_article(links) -> dict[int, list[str]]:
 
 
 def reindex_id_range(first: int, last: int, *, chunk: int = 5000) -> None:
-    """Index the articles with ``first <= id <= last`` (bulk loads; each
-    chunk is one statement). Safe to run in parallel on disjoint ranges."""
-    for low in range(first, last + 1, chunk):
-        high = min(low + chunk - 1, last)
-        if _is_postgres():
-            with connection.cursor() as cursor:
-                cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [low, high])
-        else:
-            from articles.models import Article
-
-            reindex_articles(
-                Article.objects.filter(pk__gte=low, pk__lte=high).values_list("pk", flat=True)
-            )
+    """PostgreSQL: index the articles with ``first <= id <= last`` (bulk
+    loads; each chunk is one statement). Safe to run in parallel on disjoint
+    ranges. Only ``index_unindexed`` calls it, and only on PostgreSQL;
+    elsewhere, ``reindex_articles``."""
+    with connection.cursor() as cursor:
+        for low in range(first, last + 1, chunk):
+            high = min(low + chunk - 1, last)
+            cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [low, high])
 
 
 def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:

@@ -13,6 +13,7 @@ from articles.search import (
     parse_query,
     rebuild_index,
     reindex_articles,
+    reindex_id_range,
     remove_articles,
     search_articles,
 )
@@ -348,6 +349,33 @@ def test_rebuild_search_index_command():
     call_command("rebuild_search_index", stdout=out)
     assert out.getvalue().strip() == "Indexed 1 articles."
     assert ids(search_articles("lighthouse")) == [article.pk]
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite path")
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_with_jobs_on_sqlite_indexes_in_this_process():
+    # Outside a transaction, as the command runs. Building in processes
+    # (index_unindexed, reindex_id_range) is PostgreSQL's alone.
+    articles = [make_article(headline=f"Lighthouse keeper {i}") for i in range(3)]
+    try:
+        remove_articles([a.pk for a in articles])
+        assert rebuild_index(jobs=2) == 3
+        assert search_articles("lighthouse").total == 3
+    finally:
+        # The flush after this test empties the tables, not the FTS index.
+        remove_articles([a.pk for a in articles])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="bulk indexing is PostgreSQL's")
+def test_reindex_id_range_indexes_that_range_chunk_by_chunk():
+    from articles.models import SearchDocument
+
+    articles = [make_article(headline=f"Lighthouse keeper {i}") for i in range(5)]
+    SearchDocument.objects.all().delete()
+    reindex_id_range(articles[1].pk, articles[3].pk, chunk=2)
+    indexed = set(SearchDocument.objects.values_list("article_id", flat=True))
+    assert indexed == {a.pk for a in articles[1:4]}
+    assert search_articles("lighthouse").total == 3
 
 
 def test_deleting_an_article_with_authors_leaves_no_index_entry():
