@@ -13,6 +13,10 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from cms.caching import local_tier
+
     cache.clear()
+    local_tier.reset()
     yield
     cache.clear()
+    local_tier.reset()

@@ -25,7 +25,9 @@ Cached or not, anonymous responses get ``ETag``, ``Last-Modified`` and
 """
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from datetime import datetime
 from functools import wraps
 
@@ -60,25 +62,117 @@ def browser_max_age() -> int:
     return int(getattr(settings, "PUBLIC_PAGE_MAX_AGE", 0))
 
 
+def local_seconds() -> int:
+    """How long a worker trusts the generation it last read (PAGE_CACHE_LOCAL_SECONDS,
+    0 = read the shared cache on every request)."""
+    return int(getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", 1))
+
+
+# --- the per-process tier -------------------------------------------------------------
+
+
+class LocalTier:
+    """What this worker process last read of the shared cache.
+
+    With the cache in another process (Redis in production), each lookup is a
+    network round trip, and on a cached page that trip costs more than all the
+    rest of the answer. So each worker keeps the generation it last read, and
+    trusts it for ``local_seconds()``, and the entries it last served or stored
+    (least recently used first out, at most PAGE_CACHE_LOCAL_MB of content).
+    A hit within that window costs no round trip at all.
+
+    What it costs: a change made in *this* process is seen here at once
+    (``bump_generation`` updates the copy), but one made in another process
+    (another worker, the task worker) is seen here only when the window ends,
+    at most ``local_seconds()`` later. Time-driven changes are never late:
+    each entry keeps its own ``fresh_until``.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.generation = None
+            self.read_at = 0.0
+            self._entries = OrderedDict()
+            self._bytes = 0
+
+    def recent_generation(self) -> int | None:
+        """The generation read less than ``local_seconds()`` ago, or None."""
+        seconds = local_seconds()
+        if seconds <= 0 or self.generation is None or _clock() - self.read_at >= seconds:
+            return None
+        return self.generation
+
+    def note_generation(self, generation: int) -> None:
+        """Remember ``generation`` as read now; entries of another one are dropped."""
+        if local_seconds() <= 0:
+            return
+        with self._lock:
+            if generation != self.generation:
+                self._entries.clear()
+                self._bytes = 0
+            self.generation = generation
+            self.read_at = _clock()
+
+    def get(self, key: str, generation: int):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry["generation"] != generation:
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry) -> None:
+        limit = int(getattr(settings, "PAGE_CACHE_LOCAL_MB", 32)) * 1024 * 1024
+        size = len(entry["content"])
+        # One huge response must not push out everything else.
+        if local_seconds() <= 0 or size > limit // 8 or entry["generation"] != self.generation:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old["content"])
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped["content"])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+local_tier = LocalTier()
+
+
 # --- generation --------------------------------------------------------------------
 
 
 def current_generation() -> int:
+    generation = local_tier.recent_generation()
+    if generation is not None:
+        return generation
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         # Nanoseconds: a lost counter never comes back as a value that an
         # older, still-cached generation used.
         cache.add(GENERATION_KEY, time.time_ns(), None)
         generation = cache.get(GENERATION_KEY, 0)
+    local_tier.note_generation(generation)
     return generation
 
 
 def bump_generation() -> None:
     """Invalidate every cached public page (call after the commit)."""
     try:
-        cache.incr(GENERATION_KEY)
+        generation = cache.incr(GENERATION_KEY)
     except ValueError:  # the counter was evicted: start from a fresh value
-        cache.set(GENERATION_KEY, time.time_ns(), None)
+        generation = time.time_ns()
+        cache.set(GENERATION_KEY, generation, None)
+    local_tier.note_generation(generation)
 
 
 # --- time-driven changes ----------------------------------------------------------
@@ -171,14 +265,29 @@ def _finish(request, response, *, etag: str, last_modified: float):
 
 def _lookup(key: str):
     """The current generation and the entry stored under ``key`` if it was
-    made in that generation (else None), in one cache round trip."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        generation = current_generation()
-    entry = found.get(key)
-    if entry is not None and entry.get("generation") != generation:
-        entry = None
+    made in that generation (else None): from this process's copy while its
+    generation is recent (``LocalTier``), else in one cache round trip."""
+    generation = local_tier.recent_generation()
+    if generation is not None:
+        entry = local_tier.get(key, generation)
+        if entry is not None:
+            return generation, entry
+        entry = cache.get(key)
+        if entry is not None and entry["generation"] > generation:
+            # Another process has already seen a newer generation and stored
+            # this page in it: so the counter has moved on.
+            generation = entry["generation"]
+            local_tier.note_generation(generation)
+    else:
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            generation = current_generation()
+        local_tier.note_generation(generation)
+        entry = found.get(key)
+    if entry is None or entry.get("generation") != generation:
+        return generation, None
+    local_tier.put(key, entry)
     return generation, entry
 
 
@@ -195,6 +304,7 @@ def _store(key: str, generation: int, longest: int, **entry) -> None:
     if ttl >= 1:
         entry["fresh_until"] = min(now + ttl, deadline or float("inf"))
         cache.set(key, entry, ttl)
+        local_tier.put(key, entry)
 
 
 def _fresh(entry) -> bool:

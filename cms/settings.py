@@ -191,6 +191,13 @@ PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 0, minimum=0)
 API_RESPONSE_CACHE_SECONDS = env_int(
     "API_RESPONSE_CACHE_SECONDS", PUBLIC_PAGE_CACHE_SECONDS, minimum=0
 )
+# Each worker keeps its own copy of what it last read of that (shared) cache:
+# the content generation, trusted for PAGE_CACHE_LOCAL_SECONDS (0 = ask the
+# shared cache on every request), and its most recent entries, up to
+# PAGE_CACHE_LOCAL_MB. A change made in another process shows within those
+# seconds (cms.caching.LocalTier).
+PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 1, minimum=0)
+PAGE_CACHE_LOCAL_MB = env_int("PAGE_CACHE_LOCAL_MB", 32, minimum=1)
 REDIRECT_ALLOWED_HOSTS = env_list("REDIRECT_ALLOWED_HOSTS")
 
 # --- API -------------------------------------------------------------------

@@ -254,11 +254,10 @@ def test_paths_that_are_never_cached_still_work_behind_the_early_cache(client):
     assert client.get("/api/v1/articles/").status_code == 200
 
 
-def test_a_hit_costs_one_cache_round_trip(client, monkeypatch):
+def _spy_round_trips(monkeypatch):
+    """The shared cache's calls made from now on (by name)."""
     from django.core.cache import cache
 
-    url = make_article().get_absolute_url()
-    _get(client, url)
     calls, depth = [], [0]
 
     def spy(name, real):
@@ -275,8 +274,111 @@ def test_a_hit_costs_one_cache_round_trip(client, monkeypatch):
 
     for name in ("get", "get_many", "set", "add", "incr"):
         monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    return calls
+
+
+def test_a_hit_costs_no_round_trip_while_the_generation_is_recent_then_one(
+    client, monkeypatch, settings, later
+):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 5
+    url = make_article().get_absolute_url()
+    _get(client, url)
+    calls = _spy_round_trips(monkeypatch)
+    assert _get(client, url)["X-Cache"] == "hit"
+    assert calls == []  # this worker's own copy
+    later(5)  # the generation this worker read is no longer trusted
+    assert _get(client, url)["X-Cache"] == "hit"
+    assert calls == ["get_many"]  # generation and entry, in one round trip
     assert _get(client, url)["X-Cache"] == "hit"
     assert calls == ["get_many"]
+
+
+def test_without_the_local_tier_every_hit_costs_one_round_trip(client, monkeypatch, settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
+    url = make_article().get_absolute_url()
+    _get(client, url)
+    calls = _spy_round_trips(monkeypatch)
+    assert _get(client, url)["X-Cache"] == "hit"
+    assert _get(client, url)["X-Cache"] == "hit"
+    assert calls == ["get_many", "get_many"]
+    assert len(caching.local_tier) == 0
+
+
+def test_a_change_made_by_another_process_shows_when_the_window_ends(
+    client, settings, later
+):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 1
+    article = make_article(headline="Before the correction")
+    url = article.get_absolute_url()
+    _get(client, url)
+    # Another worker saves a correction: the row changes and the shared
+    # counter moves on, neither through this process.
+    Article.objects.filter(pk=article.pk).update(headline="After the correction")
+    cache.incr(caching.GENERATION_KEY)
+    later(1)
+    response = _get(client, url)
+    assert response["X-Cache"] == "miss"
+    assert b"After the correction" in response.content
+
+
+def test_a_change_made_in_this_process_shows_at_once(client, settings, editor, commit):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    article = make_article(headline="Before the correction")
+    url = article.get_absolute_url()
+    _get(client, url)
+    assert _get(client, url)["X-Cache"] == "hit"
+    commit(services.article_update, article=article, user=editor, headline="After the correction")
+    response = _get(client, url)
+    assert response["X-Cache"] == "miss"
+    assert b"After the correction" in response.content
+
+
+def test_a_page_stored_by_another_process_in_a_newer_generation_is_taken(
+    client, settings, monkeypatch
+):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    first, second = make_article(), make_article()
+    _get(client, first.get_absolute_url())
+    old = caching.local_tier.generation
+    # Another worker bumped the counter and stored the second page since.
+    cache.incr(caching.GENERATION_KEY)
+    caching.local_tier.reset()
+    _get(client, second.get_absolute_url())
+    caching.local_tier.note_generation(old)
+    caching.local_tier.read_at = caching._clock()
+    response = _get(client, second.get_absolute_url())
+    assert response["X-Cache"] == "hit"
+    assert caching.local_tier.generation == old + 1
+    # The first page's entry (of the old generation) is no longer served.
+    assert _get(client, first.get_absolute_url())["X-Cache"] == "miss"
+
+
+def test_the_local_tier_keeps_the_most_recent_entries_within_its_size(settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    settings.PAGE_CACHE_LOCAL_MB = 1
+    tier = caching.LocalTier()
+    tier.note_generation(7)
+    page = b"x" * (100 * 1024)
+    for number in range(12):
+        tier.put(f"page-{number}", {"generation": 7, "content": page})
+    tier.get("page-3", 7)  # read recently: kept
+    tier.put("page-12", {"generation": 7, "content": page})
+    kept = [number for number in range(13) if tier.get(f"page-{number}", 7)]
+    # Ten fit; 0 and 1 went as 10 and 11 came, then 2 (the least recently
+    # used, since 3 was read) as 12 came.
+    assert kept == list(range(3, 13))
+    # One response bigger than an eighth of the room is never kept.
+    tier.put("huge", {"generation": 7, "content": b"x" * (200 * 1024)})
+    assert tier.get("huge", 7) is None
+    # Nor one of another generation; and a new generation empties the tier.
+    tier.put("old", {"generation": 6, "content": b"x"})
+    assert tier.get("old", 6) is None
+    tier.note_generation(8)
+    assert len(tier) == 0
 
 
 def test_an_entry_of_an_older_generation_is_never_served(client):
