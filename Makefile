@@ -90,5 +90,6 @@ restore: $(STAMP)
 N ?= 5000
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get install -y -q wrk >/dev/null 2>&1) \
+	  || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1) \
 	  || echo "wrk is not available: using the Python load generator."
 	$(PY) bench/run.py --articles $(N)
