@@ -38,6 +38,19 @@ from media_assets.renditions import picture_specs
 SECTION_PAGE_SIZE = 20
 HOME_ITEMS_PER_SECTION = 5
 RELATED_ITEMS = 4
+# What a related teaser (templates/includes/article_teaser.html) reads of the
+# article and its section; the lead photo is loaded whole, as {% picture %}
+# needs. Fewer columns are the cheaper part of that query to build and read.
+TEASER_FIELDS = (
+    "headline",
+    "slug",
+    "dek",
+    "language",
+    "publish_at",
+    "section__slug",
+    "section__name",
+    "lead_media",
+)
 SEARCH_MAX_QUERY_LENGTH = 200
 SEARCH_MAX_TERMS = 8
 FIRST_ARCHIVE_YEAR = 1900
@@ -153,7 +166,9 @@ def _related(article, limit=RELATED_ITEMS):
             chosen = public.filter(Q(section_id=article.section_id) | Q(tags__in=tag_ids))
             chosen = chosen.distinct()
     return list(
-        chosen.select_related("section", "lead_media").defer("body").order_by(*newest)[:limit]
+        chosen.select_related("section", "lead_media")
+        .only(*TEASER_FIELDS)
+        .order_by(*newest)[:limit]
     )
 
 
@@ -170,7 +185,12 @@ def _prefetch_pictures(article, related):
 
 
 def _translations(article):
-    """Public language versions of ``article`` (itself excluded) for hreflang."""
+    """Public language versions of ``article`` (itself excluded) for hreflang.
+
+    No query for an article outside any translation group (most of them):
+    ``article`` comes with ``has_translations`` (see article_detail)."""
+    if article.translation_of_id is None and not article.has_translations:
+        return []
     root = article.translation_of_id or article.pk
     # The OR is resolved on its own (primary key + translation_of index):
     # beside public()'s conditions SQLite walked every public article instead.
@@ -188,7 +208,15 @@ def _translations(article):
 @cache_public_page
 def article_detail(request, section, pk, slug):
     # The lead photo's renditions come with the related teasers' (one query).
-    article = get_object_or_404(_visible_articles(request).for_detail(lead_renditions=False), pk=pk)
+    # Whether other articles translate this one rides along in the same query,
+    # so that an article outside any translation group (most of them) costs
+    # no hreflang query.
+    article = get_object_or_404(
+        _visible_articles(request)
+        .for_detail(lead_renditions=False)
+        .annotate(has_translations=Exists(Article.objects.filter(translation_of=OuterRef("pk")))),
+        pk=pk,
+    )
     if section != article.section.slug and slug != article.slug:
         # Neither part matches: an unrelated old address that happens to have
         # a number in the middle (/2015/03/story/). The redirect fallback

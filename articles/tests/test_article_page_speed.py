@@ -1,0 +1,98 @@
+"""The uncached article page's exact query count: what a page-cache miss
+costs. The budgets in test_query_budgets.py are ceilings; these pin the
+count so that a saving is not lost unnoticed."""
+
+import pytest
+
+from articles.tests.factories import make_article, make_author, make_category, make_tag
+from media_assets.tests.factories import make_media
+
+pytestmark = pytest.mark.django_db
+
+
+def _warm():
+    """Per-generation lookups shared by every page (the next scheduled change,
+    the section navigation), as in test_query_budgets.py."""
+    from cms.caching import current_generation, next_change_at
+    from cms.context_processors import _top_level_sections
+
+    next_change_at(current_generation())
+    _top_level_sections()
+
+
+def _article_with_related():
+    from media_assets.renditions import generate_standard_renditions
+
+    section = make_category(parent=make_category())
+    authors = [make_author(), make_author()]
+    tags = [make_tag(), make_tag()]
+    related = [
+        make_article(
+            section=section,
+            dek=f"Dek {i}",
+            lead_media=make_media(with_file=True),
+            authors=authors,
+            tags=tags,
+        )
+        for i in range(4)
+    ]
+    for other in related:
+        generate_standard_renditions(other.lead_media, specs=["card"], formats=["JPEG"])
+    article = make_article(
+        section=section, lead_media=make_media(with_file=True), authors=authors, tags=tags
+    )
+    return article, related
+
+
+def test_article_outside_a_translation_group_costs_five_queries(
+    client, django_assert_num_queries
+):
+    article, related = _article_with_related()
+    _warm()
+    # 1 article + section + parent + lead photo (joined) + whether anything
+    # translates it, 2 authors, 3 tags, 4 related articles (their teaser
+    # fields, section, lead photo), 5 renditions of the lead photo and of the
+    # related teasers' photos. No hreflang query.
+    with django_assert_num_queries(5):
+        response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "hreflang" not in html
+    assert len(response.context["related"]) == 4
+    for other in related:
+        # The teasers read only the fields the related query loads.
+        assert f'<a href="{other.get_absolute_url()}">{other.headline}</a>' in html
+        assert f'<p class="teaser-dek">{other.dek}</p>' in html
+        assert f'<a href="{other.section.get_absolute_url()}">{other.section.name}</a>' in html
+
+
+@pytest.mark.parametrize("which", ["original", "translation"])
+def test_article_in_a_translation_group_adds_one_query(client, django_assert_num_queries, which):
+    original = make_article(slug="talks", lead_media=make_media(with_file=True))
+    arabic = make_article(
+        language="ar", translation_of=original, slug="mahadathat", lead_media=make_media()
+    )
+    page, other = (original, arabic) if which == "original" else (arabic, original)
+    _warm()
+    # The five queries above, then 6 the group's public versions.
+    with django_assert_num_queries(6):
+        response = client.get(page.get_absolute_url())
+    html = response.content.decode()
+    assert f'hreflang="{other.language}" href="http://' in html
+    assert other.get_absolute_url() in html
+
+
+def test_unpublished_translation_is_not_linked_and_costs_no_more(
+    client, django_assert_num_queries
+):
+    from articles.models import Article
+
+    original = make_article(lead_media=make_media(with_file=True))
+    make_article(
+        language="fr", translation_of=original, status=Article.Status.DRAFT, publish_at=None
+    )
+    _warm()
+    # A group exists, so its versions are looked up (6 queries); none is public.
+    with django_assert_num_queries(6):
+        html = client.get(original.get_absolute_url()).content.decode()
+    assert "hreflang" not in html
