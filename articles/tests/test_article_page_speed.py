@@ -96,3 +96,38 @@ def test_unpublished_translation_is_not_linked_and_costs_no_more(
     with django_assert_num_queries(6):
         html = client.get(original.get_absolute_url()).content.decode()
     assert "hreflang" not in html
+
+
+def test_teaser_lists_read_no_article_bodies_and_no_field_per_teaser(
+    client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    section = make_category()
+    child = make_category(parent=section)
+    articles = [
+        make_article(
+            section=child if i % 2 else section,
+            dek=f"Dek {i}",
+            body=f"<p>Body text {i}</p>",
+            lead_media=make_media(with_file=True),
+            authors=[make_author()],
+        )
+        for i in range(6)
+    ]
+    _warm()
+    # 1 section (+parent), 2 children, 3-4 descendant ids (per tree level),
+    # 5 page of articles (+section, lead photo), 6 authors, 7 renditions: a
+    # teaser reading a field the list did not load would add one per teaser.
+    with (
+        django_assert_max_num_queries(7),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = client.get(section.get_absolute_url())
+    html = response.content.decode()
+    assert not any('"body"' in query["sql"] for query in queries.captured_queries)
+    for article in articles:
+        assert f'<a href="{article.get_absolute_url()}">{article.headline}</a>' in html
+        assert f'<p class="teaser-dek">{article.dek}</p>' in html
+    assert "Body text" not in html
