@@ -51,5 +51,9 @@ def local_date(value, fmt, language):
     """``value|date:fmt`` with month and day names in ``language``."""
     if value is None:
         return ""
+    if language == translation.get_language():
+        # Already active: switching to it and back would change nothing, and
+        # costs more than the formatting (a teaser list calls this per item).
+        return date_filter(value, fmt)
     with translation.override(language):
         return date_filter(value, fmt)
