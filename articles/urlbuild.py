@@ -8,6 +8,7 @@ once with sentinel values, and later calls only substitute the quoted values.
 The result is the same string ``reverse()`` gives (tested against it).
 """
 
+import re
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -15,29 +16,37 @@ from django.urls import get_script_prefix, reverse
 
 # reverse() quotes path arguments with these characters kept as they are.
 _SAFE = "!$&'()*+,;=/~:@"
+# A value made only of characters quote() keeps (ASCII slugs: nearly all of
+# them) is used as it is; "/" is left out, as no slug may hold one.
+_KEPT_AS_IS = re.compile(r"[A-Za-z0-9_.~!$&'()*+,;=:@-]+")
 _SENTINELS = {"pk": 9_090_909_090_909, "slug": "qqslugqq", "section": "qqsectionqq"}
 
 
 @lru_cache(maxsize=32)
 def _template(viewname: str, names: tuple[str, ...], script_prefix: str) -> str:
+    """The URL of ``viewname`` as a ``str.format`` template on ``names``."""
     url = reverse(viewname, kwargs={name: _SENTINELS[name] for name in names})
+    url = url.replace("{", "{{").replace("}", "}}")
     for name in names:
         sentinel = str(_SENTINELS[name])
         if url.count(sentinel) != 1:  # pragma: no cover - a pattern we cannot template
             raise ValueError(f"cannot template {viewname} on {name}")
-        url = url.replace(sentinel, "\0" + name + "\0")
+        url = url.replace(sentinel, "{" + name + "}")
     return url
 
 
 def build_url(viewname: str, **kwargs) -> str:
     """``reverse(viewname, kwargs=kwargs)`` for patterns whose arguments are
     ``pk`` (int) and slug-like strings (``slug``, ``section``)."""
-    for value in kwargs.values():
-        if isinstance(value, str) and ("/" in value or "\0" in value or not value):
+    texts = {}
+    for name, value in kwargs.items():
+        if isinstance(value, int):
+            texts[name] = str(value)
+        elif _KEPT_AS_IS.fullmatch(value):
+            texts[name] = value
+        elif not value or "/" in value:
             # Not a value a slug converter accepts: let reverse() decide.
             return reverse(viewname, kwargs=kwargs)
-    url = _template(viewname, tuple(sorted(kwargs)), get_script_prefix())
-    for name, value in kwargs.items():
-        text = str(value) if isinstance(value, int) else quote(value, safe=_SAFE)
-        url = url.replace("\0" + name + "\0", text)
-    return url
+        else:
+            texts[name] = quote(value, safe=_SAFE)
+    return _template(viewname, tuple(kwargs), get_script_prefix()).format_map(texts)

@@ -131,3 +131,16 @@ def test_teaser_lists_read_no_article_bodies_and_no_field_per_teaser(
         assert f'<a href="{article.get_absolute_url()}">{article.headline}</a>' in html
         assert f'<p class="teaser-dek">{article.dek}</p>' in html
     assert "Body text" not in html
+
+
+@pytest.mark.parametrize(
+    "slug", ["plain-slug_9", "a.b~c", "it's", "50%-off", "{braces}", "café", "a b", "x:y@z"]
+)
+def test_fast_urls_match_reverse_for_any_slug_characters(slug):
+    from django.urls import reverse
+
+    from articles.urlbuild import build_url
+
+    assert build_url("articles:tag", slug=slug) == reverse("articles:tag", kwargs={"slug": slug})
+    kwargs = {"section": slug, "pk": 12, "slug": slug}
+    assert build_url("articles:article", **kwargs) == reverse("articles:article", kwargs=kwargs)
