@@ -188,8 +188,10 @@ def record_relations(article_ids: Iterable[int], *, since_version: int | None = 
 def snapshot_on_save(sender, instance, history_instance, **kwargs):
     """pre_create_historical_record: the relations as stored when the
     revision is written. A new article has none yet (its creator records
-    them once set) and a deleted one has lost them, so both stay null."""
-    if history_instance.history_type == "~":
+    them once set) and a deleted one has lost them, so both stay null; nor
+    is it taken when the writer is about to change them and record them
+    (``record_relations``) itself (``_relations_follow``, the services)."""
+    if history_instance.history_type == "~" and not getattr(instance, "_relations_follow", False):
         history_instance.relations = relations_snapshot([instance.pk])[instance.pk]
 
 

@@ -143,7 +143,13 @@ def article_update(
     locked.updated_by = user
     locked.full_clean()
     locked._change_reason = change_reason
-    locked.save()
+    # When relations change, _apply_relations stores their snapshot on this
+    # revision once they are set; the one save() would take now is not needed.
+    locked._relations_follow = not (authors is None and tags is None and categories is None)
+    try:
+        locked.save()
+    finally:
+        locked._relations_follow = False  # a later save() takes its own
     _apply_relations(locked, authors=authors, tags=tags, categories=categories)
     return locked
 

@@ -163,6 +163,31 @@ def test_revisions_keep_relations_set_through_the_services(editor):
     assert submitted.relations == edited.relations
 
 
+def test_an_update_takes_the_relations_snapshot_once(editor, monkeypatch):
+    from articles import revisions
+
+    taken = []
+    real = revisions.relations_snapshot
+    monkeypatch.setattr(
+        revisions, "relations_snapshot", lambda ids: taken.append(list(ids)) or real(ids)
+    )
+    article = services.article_create(user=editor, headline="A", section=make_category())
+    taken.clear()
+    # Relations changed: recorded once they are set, not also by save().
+    article = services.article_update(article=article, user=editor, tags=[make_tag(name="T")])
+    assert taken == [[article.pk]]
+    # None changed: the save() copies them as stored, once.
+    article = services.article_update(article=article, user=editor, headline="B")
+    assert taken == [[article.pk], [article.pk]]
+    # The instance handed back records its own snapshot on a later save().
+    article.headline = "C"
+    article.save()
+    assert len(taken) == 3
+    assert article.history.order_by("-history_id")[0].relations["tags"] == [
+        {"id": article.tags.get().pk, "name": "T"}
+    ]
+
+
 def admin_form(article, **overrides):
     data = {
         "headline": article.headline,
