@@ -124,7 +124,11 @@ def home(request):
 def section_detail(request, slug):
     section = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
     children = list(section.children.all())
-    page = _listing_page(request, Article.objects.public().in_sections(section))
+    articles = Article.objects.public()
+    # Without sub-sections the section is the only one to list: in_sections()
+    # would spend a query finding that out again.
+    articles = articles.in_sections(section) if children else articles.filter(section=section)
+    page = _listing_page(request, articles)
     return render(
         request,
         "articles/category_detail.html",

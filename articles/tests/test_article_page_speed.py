@@ -144,3 +144,18 @@ def test_fast_urls_match_reverse_for_any_slug_characters(slug):
     assert build_url("articles:tag", slug=slug) == reverse("articles:tag", kwargs={"slug": slug})
     kwargs = {"section": slug, "pk": 12, "slug": slug}
     assert build_url("articles:article", **kwargs) == reverse("articles:article", kwargs=kwargs)
+
+
+def test_section_without_sub_sections_does_not_look_for_them_twice(
+    client, django_assert_max_num_queries
+):
+    section = make_category()
+    other = make_category()
+    mine = [make_article(section=section, lead_media=make_media(with_file=True)) for _ in range(3)]
+    make_article(section=other)
+    _warm()
+    # 1 section (+parent), 2 its sub-sections (none), 3 page of articles
+    # (+section, lead photo), 4 authors, 5 the teasers' picture renditions.
+    with django_assert_max_num_queries(5):
+        response = client.get(section.get_absolute_url())
+    assert {a.pk for a in response.context["page"].items} == {a.pk for a in mine}
