@@ -1,6 +1,8 @@
-"""The uncached article page's exact query count: what a page-cache miss
-costs. The budgets in test_query_budgets.py are ceilings; these pin the
-count so that a saving is not lost unnoticed."""
+"""What a page-cache miss costs: the article page's exact query count, the
+section page's tighter budget, teaser lists that read only the teaser's
+fields, and the fast URL builder agreeing with reverse(). The budgets in
+test_query_budgets.py are ceilings; these pin the savings so that they are
+not lost unnoticed."""
 
 import pytest
 
