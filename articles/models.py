@@ -199,15 +199,17 @@ def teaser_renditions(lookup: str = "lead_media__renditions") -> Prefetch:
     )
 
 
-def listing_prefetches(*, pictures: bool = True) -> list[Prefetch]:
+def listing_prefetches(*, pictures: bool = True, authors: bool = True) -> list[Prefetch]:
     """The prefetches of ``for_listing()``, also for ``prefetch_related_objects()``
     over teasers gathered by several queries (the home page)."""
-    lookups = [
-        Prefetch(
-            "article_authors",
-            queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
+    lookups = []
+    if authors:
+        lookups.append(
+            Prefetch(
+                "article_authors",
+                queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
+            )
         )
-    ]
     if pictures:
         lookups.append(teaser_renditions())
     return lookups
@@ -240,14 +242,15 @@ class ArticleQuerySet(models.QuerySet):
             publish_at__lte=now,
         )
 
-    def for_listing(self, *, pictures: bool = True):
+    def for_listing(self, *, pictures: bool = True, authors: bool = True):
         """What a list of teasers shows: section, lead photo, the ordered
-        authors and (unless ``pictures=False``, for lists without teaser
-        pictures such as feeds) the lead photos' renditions that the teaser's
-        ``{% picture %}`` reads, in a fixed number of queries whatever the page
-        size."""
+        authors (unless ``authors=False``: the public pages' teasers show no
+        byline; feeds and search results do) and (unless ``pictures=False``,
+        for lists without teaser pictures such as feeds) the lead photos'
+        renditions that the teaser's ``{% picture %}`` reads, in a fixed
+        number of queries whatever the page size."""
         return self.select_related("section", "lead_media").prefetch_related(
-            *listing_prefetches(pictures=pictures)
+            *listing_prefetches(pictures=pictures, authors=authors)
         )
 
     def for_detail(self, *, lead_renditions: bool = True):

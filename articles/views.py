@@ -69,7 +69,7 @@ def _visible_articles(request):
 
 def _listing_page(request, queryset):
     return paginate_keyset(
-        queryset.for_listing().only(*TEASER_FIELDS),
+        queryset.for_listing(authors=False).only(*TEASER_FIELDS),
         before=request.GET.get("before"),
         after=request.GET.get("after"),
         per_page=SECTION_PAGE_SIZE,
@@ -114,7 +114,7 @@ def home(request):
     shown = [article for _, items in blocks for article in items]
     prefetch_related_objects(
         [lead, *shown] if lead else shown,
-        *listing_prefetches(),
+        *listing_prefetches(authors=False),  # teasers show no byline
     )
     return render(request, "articles/home.html", {"lead": lead, "blocks": blocks})
 
