@@ -35,7 +35,8 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     public = Article.objects.public().order_by("-publish_at", "-id")
-    article = public.first()
+    # With a lead photo, so that its renditions are counted whatever the size.
+    article = public.filter(lead_media__isnull=False).first()
     section = Category.objects.filter(parent__isnull=True).order_by("position", "id").first()
     tag = Tag.objects.order_by("id").first()
     # The page before one of the section's oldest articles: the archive's far end.
