@@ -199,6 +199,24 @@ def teaser_renditions(lookup: str = "lead_media__renditions") -> Prefetch:
     )
 
 
+# What a teaser (templates/includes/article_teaser.html) reads of the article
+# and its section; the lead photo is loaded whole, as {% picture %} needs.
+# Lists of teasers (sections, tags, authors, months, related articles,
+# search results) load
+# only these: fewer columns cost less to build and to read, and a page of
+# teasers no longer reads twenty article bodies.
+TEASER_FIELDS = (
+    "headline",
+    "slug",
+    "dek",
+    "language",
+    "publish_at",
+    "section__slug",
+    "section__name",
+    "lead_media",
+)
+
+
 def listing_prefetches(*, pictures: bool = True, authors: bool = True) -> list[Prefetch]:
     """The prefetches of ``for_listing()``, also for ``prefetch_related_objects()``
     over teasers gathered by several queries (the home page)."""
@@ -252,6 +270,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section", "lead_media").prefetch_related(
             *listing_prefetches(pictures=pictures, authors=authors)
         )
+
+    def for_teasers(self, *, pictures: bool = True):
+        """A list of teasers as the public pages show them
+        (templates/includes/article_teaser.html): no byline, so no authors,
+        and only the columns a teaser reads (``TEASER_FIELDS``)."""
+        return self.for_listing(pictures=pictures, authors=False).only(*TEASER_FIELDS)
 
     def for_detail(self, *, lead_renditions: bool = True):
         """What the article page shows: the listing's data plus the section's

@@ -608,7 +608,7 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
         ranked = _pg_ranked(queryset, parsed, language, snippets=False, matched=True)
         page = queryset.model.objects.filter(pk__in=ranked.values("pk")[start : start + count])
         ranked = _pg_ranked(page, parsed, language, snippets=True, matched=True)
-        items = list(ranked.for_listing(pictures=False))
+        items = list(ranked.for_teasers(pictures=False))
     else:
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)
         recency = (
@@ -624,7 +624,7 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
             " LIMIT %s OFFSET %s",
         )
         rows = _rows(sql, [*params, count, start])
-        found = queryset.model.objects.for_listing(pictures=False).in_bulk(
+        found = queryset.model.objects.for_teasers(pictures=False).in_bulk(
             [pk for pk, _, _ in rows]
         )
         items = []

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from articles.middleware import find_redirect
 from articles.models import (
+    TEASER_FIELDS,
     TEASER_PICTURE_SPEC,
     Article,
     Author,
@@ -38,21 +39,6 @@ from media_assets.renditions import picture_specs
 SECTION_PAGE_SIZE = 20
 HOME_ITEMS_PER_SECTION = 5
 RELATED_ITEMS = 4
-# What a teaser (templates/includes/article_teaser.html) reads of the article
-# and its section; the lead photo is loaded whole, as {% picture %} needs.
-# Lists of teasers (sections, tags, authors, months, related articles) load
-# only these: fewer columns cost less to build and to read, and a page of
-# teasers no longer reads twenty article bodies.
-TEASER_FIELDS = (
-    "headline",
-    "slug",
-    "dek",
-    "language",
-    "publish_at",
-    "section__slug",
-    "section__name",
-    "lead_media",
-)
 SEARCH_MAX_QUERY_LENGTH = 200
 SEARCH_MAX_TERMS = 8
 FIRST_ARCHIVE_YEAR = 1900
@@ -69,7 +55,7 @@ def _visible_articles(request):
 
 def _listing_page(request, queryset):
     return paginate_keyset(
-        queryset.for_listing(authors=False).only(*TEASER_FIELDS),
+        queryset.for_teasers(),
         before=request.GET.get("before"),
         after=request.GET.get("after"),
         per_page=SECTION_PAGE_SIZE,
