@@ -398,3 +398,31 @@ def test_deleting_an_article_with_authors_leaves_no_index_entry():
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM articles_search_fts")
             assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN probe is PostgreSQL's")
+def test_filtering_by_a_word_found_nowhere_reads_no_article(django_assert_num_queries):
+    # Ordered by date, the planner tested every article for a word found
+    # nowhere; now the GIN index answers first, and an empty answer ends it.
+    make_article(headline="Desert caravan")
+    with django_assert_num_queries(1) as captured:  # the probe of the index alone
+        assert list(Article.objects.public().search("zqxwvut").order_by("-publish_at")) == []
+    assert "articles_article" not in captured.captured_queries[0]["sql"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN probe is PostgreSQL's")
+def test_filtering_finds_the_same_matches_below_and_above_the_probe(monkeypatch):
+    from articles import search
+
+    section = make_category()
+    matches = {make_article(section=section, headline=f"Caravan {i}").pk for i in range(5)}
+    make_article(section=section, headline="Camel market")
+    make_article(section=section, headline="Caravan draft", status=Article.Status.DRAFT,
+                 publish_at=None)  # fmt: skip
+
+    def found():
+        return {a.pk for a in Article.objects.public().search("caravan").order_by("-publish_at")}
+
+    assert found() == matches  # 6 documents match: all read from the index
+    monkeypatch.setattr(search, "FILTER_PROBE", 2)
+    assert found() == matches  # more than the probe: the date walk
