@@ -202,9 +202,8 @@ def teaser_renditions(lookup: str = "lead_media__renditions") -> Prefetch:
 # What a teaser (templates/includes/article_teaser.html) reads of the article
 # and its section; the lead photo is loaded whole, as {% picture %} needs.
 # Lists of teasers (sections, tags, authors, months, related articles,
-# search results) load
-# only these: fewer columns cost less to build and to read, and a page of
-# teasers no longer reads twenty article bodies.
+# search results) load only these (``for_teasers``): fewer columns cost less
+# to build and to read, and a page of teasers reads no article bodies.
 TEASER_FIELDS = (
     "headline",
     "slug",
@@ -263,7 +262,7 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self, *, pictures: bool = True, authors: bool = True):
         """What a list of teasers shows: section, lead photo, the ordered
         authors (unless ``authors=False``: the public pages' teasers show no
-        byline; feeds and search results do) and (unless ``pictures=False``,
+        byline, see ``for_teasers``; feeds do) and (unless ``pictures=False``,
         for lists without teaser pictures such as feeds) the lead photos'
         renditions that the teaser's ``{% picture %}`` reads, in a fixed
         number of queries whatever the page size."""

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_safe
 
 from articles.middleware import find_redirect
 from articles.models import (
-    TEASER_FIELDS,
     TEASER_PICTURE_SPEC,
     Article,
     Author,
@@ -157,11 +156,8 @@ def _related(article, limit=RELATED_ITEMS):
         else:
             chosen = public.filter(Q(section_id=article.section_id) | Q(tags__in=tag_ids))
             chosen = chosen.distinct()
-    return list(
-        chosen.select_related("section", "lead_media")
-        .only(*TEASER_FIELDS)
-        .order_by(*newest)[:limit]
-    )
+    # Their pictures come with the lead photo's (_prefetch_pictures).
+    return list(chosen.for_teasers(pictures=False).order_by(*newest)[:limit])
 
 
 def _prefetch_pictures(article, related):

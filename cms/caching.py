@@ -4,7 +4,8 @@ How an entry stays correct:
 
 - Every entry carries the *generation* number that was current when it was
   made; the number is kept in the cache and read with the entry, in one
-  round trip (``_lookup``). Any change to what public pages show (an
+  round trip (``_lookup``), or taken from this worker's recent copy of it
+  (``LocalTier``). Any change to what public pages show (an
   article, its authors/tags/categories, a section, an author, a tag, a
   photo's caption or credit) bumps it after the commit (``articles.signals``),
   so every entry stops being served and each page is re-rendered on its
@@ -331,7 +332,8 @@ class PageCacheMiddleware:
     Placed after the security, CSP, static-file and X-Frame-Options middleware
     (settings.MIDDLEWARE), so a hit still gets the request id and every
     security header, but skips URL resolution, sessions, CSRF, messages and
-    the view: the work left is one cache round trip. Only keys that
+    the view: the work left is at most one cache round trip (none while this
+    worker's copy of the generation is recent, ``LocalTier``). Only keys that
     ``cache_public_page`` stored can hit, so a path that is never cached costs
     one cache read here, and the decorator does not read again
     (``request._page_cache_miss``). This is the split of Django's own
