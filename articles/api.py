@@ -6,9 +6,11 @@ own work, editors everything. Every write goes through ``articles.services``,
 so permissions, version checks and revisions are those of the admin.
 """
 
+import logging
 import re
 
-from django.db import transaction
+from django.conf import settings
+from django.db import OperationalError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -25,7 +27,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from articles import services
+from articles import search, services
 from articles.filters import ArticleFilter, AuthorFilter, CategoryFilter, TagFilter
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
 from articles.serializers import (
@@ -41,8 +43,10 @@ from articles.serializers import (
     TagWriteSerializer,
 )
 from cms.caching import cache_api_response
-from media_assets.api import IfMatchMixin
+from media_assets.api import NOT_MODIFIED, PRECONDITION, IfMatchMixin, if_match_parameter
 from media_assets.serializers import check_query_params
+
+logger = logging.getLogger(__name__)
 
 ERRORS = {
     400: OpenApiResponse(description="Bad parameter or body."),
@@ -52,19 +56,13 @@ ERRORS = {
     429: OpenApiResponse(description="Too many requests."),
 }
 READ_ERRORS = {code: ERRORS[code] for code in (400, 401, 404, 429)}
-NOT_MODIFIED = {
-    304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since).")
-}
-PRECONDITION = {
-    412: OpenApiResponse(description="If-Match names a stale ETag; nothing was changed."),
-}
-CONFLICT = {409: OpenApiResponse(description="A stale `version`, or the object is in use.")}
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag of the version you edited; a stale one gives 412.",
+SEARCH_TIMED_OUT = (
+    "The search took too long and was stopped. Try more specific words, "
+    "a quoted phrase, or a filter (section, year, tag)."
 )
+SEARCH_TOO_SLOW = {503: OpenApiResponse(description=f"`q` only: {SEARCH_TIMED_OUT}")}
+CONFLICT = {409: OpenApiResponse(description="A stale `version`, or the object is in use.")}
+IF_MATCH = if_match_parameter("the object")
 
 
 def _shape_parameters(names, *, expand=()):
@@ -177,6 +175,9 @@ class ShapedViewSetMixin:
 
     @cache_api_response
     def list(self, request, *args, **kwargs):
+        return self.list_response(request)
+
+    def list_response(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.read(page, many=True).data)
@@ -228,7 +229,7 @@ ARTICLE_WRITE = {
 @extend_schema_view(
     list=extend_schema(
         parameters=_shape_parameters(ARTICLE_FIELDS, expand=ArticleSerializer.EXPANDABLE),
-        responses={200: ArticleSerializer(many=True), **READ_ERRORS},
+        responses={200: ArticleSerializer(many=True), **READ_ERRORS, **SEARCH_TOO_SLOW},
         description="Articles, newest first. `body` is left out unless `fields` names it.",
     ),
     retrieve=extend_schema(
@@ -268,6 +269,32 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
             # Drafts have no publication time yet: order them by creation.
             queryset = queryset.annotate(published_sort=Coalesce("publish_at", "created_at"))
         return queryset
+
+    def list_response(self, request):
+        """A full-text search (``?q=``) runs under the search page's limits
+        (``SEARCH_STATEMENT_TIMEOUT_MS``, articles.search.SearchLimits), not
+        only the connection's much longer DB_STATEMENT_TIMEOUT_MS: a word
+        with a few hundred matches, all of them old, makes the walk by date
+        long on a big archive. Past the limit the caller gets 503 with a
+        clear message instead of a worker held for seconds. The page and its
+        serialization run inside, so nothing is evaluated after the limit
+        is lifted."""
+        if not request.query_params.get("q", "").strip():
+            return super().list_response(request)
+        try:
+            with search.SearchLimits():
+                return super().list_response(request)
+        except OperationalError as error:
+            if not search.is_timeout(error):
+                raise
+            logger.warning(
+                "API search timed out after %s ms: %r",
+                settings.SEARCH_STATEMENT_TIMEOUT_MS,
+                request.query_params.get("q", "")[:200],
+            )
+            response = Response({"detail": SEARCH_TIMED_OUT}, status=503)
+            response["Cache-Control"] = "no-store"
+            return response
 
     def _sees_unpublished(self):
         user = self.request.user

@@ -536,9 +536,10 @@ def _statement_timeout_ms() -> int:
     return int(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", SEARCH_STATEMENT_TIMEOUT_MS))
 
 
-class _SearchTransaction:
-    """Run the search page's statements in a transaction of their own, whose
-    settings (SET LOCAL) die with it:
+class SearchLimits:
+    """Run the search page's statements, or the API's ``?q=`` list
+    (articles.api), in a transaction of their own, whose settings (SET
+    LOCAL) die with it:
 
     - ``statement_timeout``: a pathological query is cancelled, not left to
       hold a worker;
@@ -570,7 +571,9 @@ class _SearchTransaction:
         return False
 
 
-def _is_timeout(error: OperationalError) -> bool:
+def is_timeout(error: OperationalError) -> bool:
+    """Whether ``error`` is PostgreSQL cancelling a statement that outlasted
+    ``statement_timeout`` (SearchLimits)."""
     return getattr(error.__cause__, "sqlstate", None) == "57014"  # query_canceled
 
 
@@ -851,10 +854,10 @@ def search_articles(
 
     if _is_postgres():
         try:
-            with _SearchTransaction():
+            with SearchLimits():
                 _pg_search(results, base, parsed, language, section=section, year=year)
         except OperationalError as error:
-            if not _is_timeout(error):
+            if not is_timeout(error):
                 raise
             logger.warning("Search timed out after %s ms: %r", _statement_timeout_ms(), query)
             results = SearchResults(

@@ -57,12 +57,19 @@ NOT_MODIFIED = {
 PRECONDITION = {
     412: OpenApiResponse(description="If-Match names a stale ETag; nothing was changed."),
 }
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag a GET of this photo gave; a stale one gives 412.",
-)
+
+
+def if_match_parameter(what: str) -> OpenApiParameter:
+    """The If-Match header as the schema documents it (IfMatchMixin)."""
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=f"The ETag a GET of {what} gave; a stale one gives 412.",
+    )
+
+
+IF_MATCH = if_match_parameter("this photo")
 
 
 class Conflict(APIException):

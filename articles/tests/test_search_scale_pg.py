@@ -254,3 +254,66 @@ def test_rebuild_in_parallel_gives_the_same_index_and_its_gin(monkeypatch):
         )
         assert cursor.fetchone()[0].endswith("USING gin (vector)")
     assert search_articles("oasis").total == 7
+
+
+# --- the API's ?q= runs under the same limits ------------------------------------
+
+
+def _slow_probe(*args, **kwargs):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(2)")
+    return []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_search_that_runs_too_long_answers_503_and_lifts_its_limit(
+    client, monkeypatch, settings
+):
+    from articles.api import SEARCH_TIMED_OUT
+
+    article = make_article(headline="Desert caravan")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+    settings.SEARCH_STATEMENT_TIMEOUT_MS = 50
+    settings.API_RESPONSE_CACHE_SECONDS = 60  # a 503 must not be stored
+    monkeypatch.setattr(search, "_pg_probe", _slow_probe)
+
+    response = client.get("/api/v1/articles/", {"q": "caravan"})
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": SEARCH_TIMED_OUT}
+    assert response["Cache-Control"] == "no-store"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SELECT pg_sleep(0.1)")  # not cancelled
+
+    monkeypatch.undo()
+    response = client.get("/api/v1/articles/", {"q": "caravan"})
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == [article.pk]
+
+
+@pytest.mark.parametrize("probe", [500, 1], ids=["probe-finds-all", "date-walk"])
+@pytest.mark.django_db(transaction=True)
+def test_api_search_in_its_own_transaction_finds_and_pages(client, monkeypatch, settings, probe):
+    """The production path: autocommit, so the API's search opens its own
+    transaction with the limits; both the probe's path (few matches) and
+    the walk by date (more than the probe holds) answer, page by page."""
+    settings.SEARCH_STATEMENT_TIMEOUT_MS = 1000
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    monkeypatch.setattr(search, "FILTER_PROBE", probe)
+    caravans = [
+        make_article(headline=f"Desert caravan {i}", publish_at=days_ago(i)) for i in range(1, 4)
+    ]
+    make_article(headline="Harbour report", publish_at=days_ago(1))
+
+    first = client.get("/api/v1/articles/", {"q": "caravan", "page_size": 2}).json()
+    assert [item["id"] for item in first["results"]] == [caravans[0].pk, caravans[1].pk]
+    second = client.get(first["next"]).json()
+    assert [item["id"] for item in second["results"]] == [caravans[2].pk]
+    nowhere = client.get("/api/v1/articles/", {"q": "zzzqqq"})
+    assert nowhere.status_code == 200 and nowhere.json()["results"] == []
