@@ -277,15 +277,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.for_listing(pictures=pictures, authors=False).only(*TEASER_FIELDS)
 
     def for_detail(self, *, lead_renditions: bool = True):
-        """What the article page shows: the listing's data plus the section's
-        parent, the tags and the lead photo's renditions (every spec; left out
-        with ``lead_renditions=False`` by a caller that fetches them together
-        with other photos')."""
-        queryset = (
-            self.for_listing(pictures=False)
-            .select_related("section__parent")
-            .prefetch_related("tags")
-        )
+        """What the article page shows: the listing's data plus the tags and
+        the lead photo's renditions (every spec; left out with
+        ``lead_renditions=False`` by a caller that fetches them together with
+        other photos'). The section's parent is not joined: the page (and the
+        admin preview, which renders it) reads only the section's own fields
+        and ``parent_id``."""
+        queryset = self.for_listing(pictures=False).prefetch_related("tags")
         if lead_renditions:
             queryset = queryset.prefetch_related("lead_media__renditions")
         return queryset

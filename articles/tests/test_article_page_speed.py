@@ -51,7 +51,7 @@ def test_article_outside_a_translation_group_costs_five_queries(
 ):
     article, related = _article_with_related()
     _warm()
-    # 1 article + section + parent + lead photo (joined) + whether anything
+    # 1 article + section + lead photo (joined) + whether anything
     # translates it, 2 authors, 3 tags, 4 related articles (their teaser
     # fields, section, lead photo), 5 renditions of the lead photo and of the
     # related teasers' photos. No hreflang query.
@@ -66,6 +66,22 @@ def test_article_outside_a_translation_group_costs_five_queries(
         assert f'<a href="{other.get_absolute_url()}">{other.headline}</a>' in html
         assert f'<p class="teaser-dek">{other.dek}</p>' in html
         assert f'<a href="{other.section.get_absolute_url()}">{other.section.name}</a>' in html
+
+
+def test_article_row_joins_its_section_but_not_the_parent_section(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    article = make_article(section=make_category(parent=make_category()))
+    _warm()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    # The article's own row is the page's only query that reads a body
+    # (teasers never do). The page shows the section's name and address,
+    # never its parent's, so the category table is joined once.
+    [row] = [q["sql"] for q in queries.captured_queries if '"articles_article"."body"' in q["sql"]]
+    assert row.count('JOIN "articles_category"') == 1
 
 
 @pytest.mark.parametrize("which", ["original", "translation"])

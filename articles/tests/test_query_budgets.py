@@ -44,7 +44,7 @@ def test_article_page_query_budget(client, django_assert_max_num_queries):
     section = make_category(parent=parent)
     article = _rich_articles(section, 1, per_article=12)[0]
     _warm()
-    # 1 article + section + parent + lead photo (joined, with whether any
+    # 1 article + section + lead photo (joined, with whether any
     # translation points at it), 2 authors, 3 tags, 4 related articles,
     # 5 renditions of the lead photo and of the related teasers' photos
     # together. The translations (hreflang) query runs only for an article in
