@@ -199,11 +199,17 @@ def teaser_renditions(lookup: str = "lead_media__renditions") -> Prefetch:
     )
 
 
-# What a teaser (templates/includes/article_teaser.html) reads of the article
-# and its section; the lead photo is loaded whole, as {% picture %} needs.
-# Lists of teasers (sections, tags, authors, months, related articles,
-# search results) load only these (``for_teasers``): fewer columns cost less
-# to build and to read, and a page of teasers reads no article bodies.
+# What a teaser's lead photo is read for: ``|public_media`` (the rights
+# expiry) and ``{% picture %}`` (media_assets_tags.picture: the file, its
+# type for the fallback format, its size when a rendition is missing, the
+# alt text). Any other field of a teaser's photo would cost a query per teaser.
+TEASER_MEDIA_FIELDS = ("file", "mime_type", "width", "height", "alt_text", "rights_expire_at")
+
+# What a teaser (templates/includes/article_teaser.html) reads of the article,
+# its section and its lead photo. Lists of teasers (sections, tags, authors,
+# months, related articles, search results) load only these
+# (``for_teasers``): fewer columns cost less to build and to read, a page of
+# teasers reads no article bodies, and no photo captions or keywords.
 TEASER_FIELDS = (
     "headline",
     "slug",
@@ -213,6 +219,7 @@ TEASER_FIELDS = (
     "section__slug",
     "section__name",
     "lead_media",
+    *(f"lead_media__{name}" for name in TEASER_MEDIA_FIELDS),
 )
 
 
@@ -273,7 +280,8 @@ class ArticleQuerySet(models.QuerySet):
     def for_teasers(self, *, pictures: bool = True):
         """A list of teasers as the public pages show them
         (templates/includes/article_teaser.html): no byline, so no authors,
-        and only the columns a teaser reads (``TEASER_FIELDS``)."""
+        and only the columns a teaser reads of the article, its section and
+        its lead photo (``TEASER_FIELDS``)."""
         return self.for_listing(pictures=pictures, authors=False).only(*TEASER_FIELDS)
 
     def for_detail(self, *, lead_renditions: bool = True):

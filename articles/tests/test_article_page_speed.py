@@ -151,6 +151,46 @@ def test_teaser_lists_read_no_article_bodies_and_no_field_per_teaser(
     assert "Body text" not in html
 
 
+def _teaser_photo_columns(queries) -> set[str]:
+    """The lead-photo columns read by the page's one query of teasers: the
+    articles joined with their photos, no article body."""
+    import re
+
+    [sql] = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and 'FROM "articles_article"' in q["sql"]
+        and 'JOIN "media_assets_mediaasset"' in q["sql"]
+        and '"articles_article"."body"' not in q["sql"]
+    ]
+    return set(re.findall(r'"media_assets_mediaasset"\."(\w+)"', sql.split(" FROM ")[0]))
+
+
+# What the teaser's {% picture %} and |public_media read of a photo: the
+# rights expiry must be among them, or each teaser would cost a query.
+TEASER_PHOTO_COLUMNS = {
+    "id", "file", "mime_type", "width", "height", "alt_text", "rights_expire_at",
+}  # fmt: skip
+
+
+def test_teasers_load_only_the_photo_columns_their_picture_reads(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    article, related = _article_with_related()
+    _warm()
+    with CaptureQueriesContext(connection) as on_article:
+        article_html = client.get(article.get_absolute_url()).content.decode()
+    with CaptureQueriesContext(connection) as on_section:
+        section_html = client.get(article.section.get_absolute_url()).content.decode()
+    assert _teaser_photo_columns(on_article) == TEASER_PHOTO_COLUMNS
+    assert _teaser_photo_columns(on_section) == TEASER_PHOTO_COLUMNS
+    for other in related:
+        card = other.lead_media.renditions.get(spec="card")
+        assert card.url in article_html and card.url in section_html
+
+
 @pytest.mark.parametrize(
     "slug", ["plain-slug_9", "a.b~c", "it's", "50%-off", "{braces}", "café", "a b", "x:y@z"]
 )
