@@ -282,9 +282,10 @@ def _lookup(key: str):
     else:
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)
-        if generation is None:
-            generation = current_generation()
-        local_tier.note_generation(generation)
+        if generation is None:  # the counter was lost: restart it
+            generation = current_generation()  # which notes it
+        else:
+            local_tier.note_generation(generation)
         entry = found.get(key)
     if entry is None or entry.get("generation") != generation:
         return generation, None

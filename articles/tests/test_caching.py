@@ -357,6 +357,24 @@ def test_a_page_stored_by_another_process_in_a_newer_generation_is_taken(
     assert _get(client, first.get_absolute_url())["X-Cache"] == "miss"
 
 
+def test_a_lost_generation_counter_is_restarted_and_noted_once(settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    noted, note = [], caching.local_tier.note_generation
+
+    def spy(generation):
+        noted.append(generation)
+        note(generation)
+
+    monkeypatch.setattr(caching.local_tier, "note_generation", spy)
+    assert cache.get(caching.GENERATION_KEY) is None  # evicted, or a fresh cache
+    generation, entry = caching._lookup("public-pages:some-page")
+    assert entry is None
+    assert noted == [generation] == [cache.get(caching.GENERATION_KEY)]
+    assert caching.local_tier.recent_generation() == generation
+
+
 def test_the_local_tier_keeps_the_most_recent_entries_within_its_size(settings):
     settings.PAGE_CACHE_LOCAL_SECONDS = 60
     settings.PAGE_CACHE_LOCAL_MB = 1
