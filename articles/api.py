@@ -9,8 +9,7 @@ so permissions, version checks and revisions are those of the admin.
 import logging
 import re
 
-from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -43,7 +42,14 @@ from articles.serializers import (
     TagWriteSerializer,
 )
 from cms.caching import cache_api_response
-from media_assets.api import NOT_MODIFIED, PRECONDITION, IfMatchMixin, if_match_parameter
+from media_assets.api import (
+    NOT_MODIFIED,
+    PRECONDITION,
+    SEARCH_TOO_SLOW,
+    IfMatchMixin,
+    if_match_parameter,
+    limited_search,
+)
 from media_assets.serializers import check_query_params
 
 logger = logging.getLogger(__name__)
@@ -56,11 +62,6 @@ ERRORS = {
     429: OpenApiResponse(description="Too many requests."),
 }
 READ_ERRORS = {code: ERRORS[code] for code in (400, 401, 404, 429)}
-SEARCH_TIMED_OUT = (
-    "The search took too long and was stopped. Try more specific words, "
-    "a quoted phrase, or a filter (section, year, tag)."
-)
-SEARCH_TOO_SLOW = {503: OpenApiResponse(description=f"`q` only: {SEARCH_TIMED_OUT}")}
 CONFLICT = {409: OpenApiResponse(description="A stale `version`, or the object is in use.")}
 IF_MATCH = if_match_parameter("the object")
 
@@ -271,30 +272,11 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
         return queryset
 
     def list_response(self, request):
-        """A full-text search (``?q=``) runs under the search page's limits
-        (``SEARCH_STATEMENT_TIMEOUT_MS``, articles.search.SearchLimits), not
-        only the connection's much longer DB_STATEMENT_TIMEOUT_MS: a word
-        with a few hundred matches, all of them old, makes the walk by date
-        long on a big archive. Past the limit the caller gets 503 with a
-        clear message instead of a worker held for seconds. The page and its
-        serialization run inside, so nothing is evaluated after the limit
-        is lifted."""
-        if not request.query_params.get("q", "").strip():
-            return super().list_response(request)
-        try:
-            with search.SearchLimits():
-                return super().list_response(request)
-        except OperationalError as error:
-            if not search.is_timeout(error):
-                raise
-            logger.warning(
-                "API search timed out after %s ms: %r",
-                settings.SEARCH_STATEMENT_TIMEOUT_MS,
-                request.query_params.get("q", "")[:200],
-            )
-            response = Response({"detail": SEARCH_TIMED_OUT}, status=503)
-            response["Cache-Control"] = "no-store"
-            return response
+        # A full-text search (?q=) runs under the search page's limits
+        # (articles.search.SearchLimits): a word with a few hundred matches,
+        # all of them old, makes the walk by date long on a big archive.
+        parent = super().list_response
+        return limited_search(request, lambda: parent(request), limits=search.SearchLimits)
 
     def _sees_unpublished(self):
         user = self.request.user

@@ -55,12 +55,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 from django.db.models import F, FloatField, Func, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from articles.html import strip_tags
+from media_assets.db import StatementLimits, is_statement_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -536,45 +537,20 @@ def _statement_timeout_ms() -> int:
     return int(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", SEARCH_STATEMENT_TIMEOUT_MS))
 
 
-class SearchLimits:
-    """Run the search page's statements, or the API's ``?q=`` list
-    (articles.api), in a transaction of their own, whose settings (SET
-    LOCAL) die with it:
+class SearchLimits(StatementLimits):
+    """The search page's statements, and the API's ``?q=`` list
+    (articles.api), run under ``SEARCH_STATEMENT_TIMEOUT_MS`` and with
+    ``enable_seqscan = off`` in a transaction of their own
+    (media_assets.db.StatementLimits): the GIN probe of ``_pg_candidates``
+    has a LIMIT, and the planner, which thinks ``@@`` costs next to nothing,
+    would rather read the table from the start until enough rows match
+    (tens of milliseconds of detoasting) than ask the index (a few)."""
 
-    - ``statement_timeout``: a pathological query is cancelled, not left to
-      hold a worker;
-    - ``enable_seqscan = off``: the GIN probe of ``_pg_candidates`` has a
-      LIMIT, and the planner, which thinks ``@@`` costs next to nothing,
-      would rather read the table from the start until enough rows match
-      (tens of milliseconds of detoasting) than ask the index (a few).
-
-    Inside a caller's transaction (an admin action, a test) nothing is set:
-    a SET LOCAL there would outlive the search and reach the caller's own
-    statements."""
-
-    def __enter__(self):
-        self.atomic = None
-        if _is_postgres() and not connection.in_atomic_block:
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true),"
-                    " set_config('enable_seqscan', 'off', true)",
-                    [f"{max(0, _statement_timeout_ms())}ms"],
-                )
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.atomic is not None:
-            return self.atomic.__exit__(*exc_info)
-        return False
+    def __init__(self):
+        super().__init__(_statement_timeout_ms(), seqscan=False)
 
 
-def is_timeout(error: OperationalError) -> bool:
-    """Whether ``error`` is PostgreSQL cancelling a statement that outlasted
-    ``statement_timeout`` (SearchLimits)."""
-    return getattr(error.__cause__, "sqlstate", None) == "57014"  # query_canceled
+is_timeout = is_statement_timeout
 
 
 def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""):

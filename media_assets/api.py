@@ -4,9 +4,11 @@ Readers see only photos whose rights have not expired; the photo desk (the
 model permissions of the admin) sees and manages everything.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import Http404
 from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +24,7 @@ from rest_framework.response import Response
 
 from cms.caching import cache_api_response
 from media_assets import services, usage
+from media_assets.db import StatementLimits, is_statement_timeout
 from media_assets.filters import MediaFilter
 from media_assets.models import MediaAsset
 from media_assets.serializers import (
@@ -57,6 +60,39 @@ NOT_MODIFIED = {
 PRECONDITION = {
     412: OpenApiResponse(description="If-Match names a stale ETag; nothing was changed."),
 }
+logger = logging.getLogger(__name__)
+
+SEARCH_TIMED_OUT = (
+    "The search took too long and was stopped. Try more specific words or add a filter."
+)
+SEARCH_TOO_SLOW = {503: OpenApiResponse(description=f"`q` only: {SEARCH_TIMED_OUT}")}
+
+
+def _search_limits():
+    return StatementLimits(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", 1500))
+
+
+def limited_search(request, produce, *, limits=_search_limits):
+    """``produce()``, a list's response, under a statement timeout when the
+    request searches (``?q=``; PostgreSQL): a search's cost depends on what
+    the caller types, so it gets the search page's limit, not only the
+    connection's far longer DB_STATEMENT_TIMEOUT_MS. Past it: 503 with a
+    clear message, never cached. ``produce`` must evaluate everything (the
+    page and its serialization) before it returns."""
+    if not request.query_params.get("q", "").strip():
+        return produce()
+    try:
+        with limits():
+            return produce()
+    except OperationalError as error:
+        if not is_statement_timeout(error):
+            raise
+        logger.warning("API search timed out: %s %r", request.path, request.query_params["q"][:200])
+        response = Response(
+            {"detail": SEARCH_TIMED_OUT}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 def if_match_parameter(what: str) -> OpenApiParameter:
@@ -165,7 +201,8 @@ class MediaPermission(permissions.BasePermission):
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=SHAPE_PARAMETERS, responses={200: MediaSerializer(many=True), **ERRORS}
+        parameters=SHAPE_PARAMETERS,
+        responses={200: MediaSerializer(many=True), **ERRORS, **SEARCH_TOO_SLOW},
     ),
     retrieve=extend_schema(
         parameters=SHAPE_PARAMETERS, responses={200: MediaSerializer, **NOT_MODIFIED, **ERRORS}
@@ -218,6 +255,11 @@ class MediaViewSet(IfMatchMixin, viewsets.ModelViewSet):
 
     @cache_api_response
     def list(self, request, *args, **kwargs):
+        # ?q= is a substring search on title, caption and credit (trigram
+        # indexes on PostgreSQL, migration 0002), under the search timeout.
+        return limited_search(request, lambda: self._list_response(request))
+
+    def _list_response(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         attach_usage_counts(page, public_only=not can_manage_media(request.user))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -269,7 +269,7 @@ def _slow_probe(*args, **kwargs):
 def test_api_search_that_runs_too_long_answers_503_and_lifts_its_limit(
     client, monkeypatch, settings
 ):
-    from articles.api import SEARCH_TIMED_OUT
+    from media_assets.api import SEARCH_TIMED_OUT
 
     article = make_article(headline="Desert caravan")
     with connection.cursor() as cursor:
