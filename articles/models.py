@@ -308,9 +308,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section__parent__parent", "lead_media").prefetch_related(
             Prefetch(
                 "article_authors",
-                queryset=ArticleAuthor.objects.select_related("author__photo").order_by(
-                    "position"
-                ),
+                queryset=ArticleAuthor.objects.select_related("author__photo").order_by("position"),
             ),
             "article_authors__author__photo__renditions",
             "tags",
@@ -386,9 +384,7 @@ class Article(models.Model):
         help_text="Replaces the photo's own caption on this article only.",
     )
 
-    status = models.CharField(
-        "status", max_length=12, choices=Status.choices, default=Status.DRAFT
-    )
+    status = models.CharField("status", max_length=12, choices=Status.choices, default=Status.DRAFT)
     publish_at = models.DateTimeField(
         "publish at",
         null=True,
@@ -618,6 +614,35 @@ class SearchDocument(models.Model):
         return f"search document of {self.article_id}"
 
 
+class BodyFigure(models.Model):
+    """A Media ID that an article's body shows as a figure
+    (``<figure data-media-id="N">``): derived from the body by
+    ``articles.media_usage.sync_body_figures``, which ``reindex_articles``
+    calls on every save path and after bulk writes. "Where is this photo
+    used" (the media API's usage counts, the photo's admin page) is then an
+    index lookup, not a read of every article body (2.3 s at 100 000
+    articles). The Media ID is a number, not a foreign key: a body may name
+    a photo that does not exist (yet)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_figures")
+    media_id = models.BigIntegerField("Media ID")
+
+    class Meta:
+        verbose_name = "body figure"
+        verbose_name_plural = "body figures"
+        constraints = [
+            # Also serves the per-article rewrite (DELETE ... WHERE article_id IN).
+            models.UniqueConstraint(fields=["article", "media_id"], name="body_figure_unique"),
+        ]
+        indexes = [
+            # find_body_figures(media_ids): WHERE media_id IN (...).
+            models.Index(fields=["media_id"], name="body_figure_media_idx"),
+        ]
+
+    def __str__(self):
+        return f"figure {self.media_id} in {self.article_id}"
+
+
 class Redirect(models.Model):
     """An old address that now lives elsewhere: a site-relative path or an
     allow-listed host (REDIRECT_ALLOWED_HOSTS), or an article (followed to
@@ -755,9 +780,7 @@ class ImportRun(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    status = models.CharField(
-        "status", max_length=8, choices=Status.choices, default=Status.QUEUED
-    )
+    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.QUEUED)
     file_name = models.CharField(
         "stored file", max_length=200, help_text="Generated name in the originals storage."
     )

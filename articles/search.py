@@ -61,6 +61,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from articles.html import strip_tags
+from articles.media_usage import sync_body_figures
 from media_assets.db import StatementLimits, is_statement_timeout
 
 logger = logging.getLogger(__name__)
@@ -951,12 +952,15 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
 
 def reindex_articles(ids: Iterable[int]) -> None:
     """Rebuild the search index entries of the articles ``ids`` (missing ids
-    are dropped from the index). Call it after any write that skips
+    are dropped from the index), and the index of their body figures
+    (``media_usage.sync_body_figures``). Call it after any write that skips
     ``save()`` signals: bulk_create, QuerySet.update, imports. Runs in the
-    caller's transaction; one statement per 2 000 articles on PostgreSQL."""
+    caller's transaction; one statement per 2 000 articles on PostgreSQL,
+    plus the figures' three."""
     ids = sorted({int(pk) for pk in ids})
     for start in range(0, len(ids), REINDEX_CHUNK):
         chunk = ids[start : start + REINDEX_CHUNK]
+        sync_body_figures(chunk)
         with connection.cursor() as cursor:
             if _is_postgres():
                 cursor.execute(_pg_index_sql("a.id = ANY(%s)"), [chunk])
@@ -988,6 +992,7 @@ def reindex_id_range(first: int, last: int, *, chunk: int = 5000) -> None:
         for low in range(first, last + 1, chunk):
             high = min(low + chunk - 1, last)
             cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [low, high])
+            sync_body_figures(range(low, high + 1))
 
 
 def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
@@ -1024,6 +1029,7 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
         if _is_postgres():
             with connection.cursor() as cursor:
                 cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [ids[0], ids[-1]])
+            sync_body_figures(ids)
         else:
             reindex_articles(ids)
         done += len(ids)
@@ -1186,9 +1192,17 @@ def _on_related_save(sender, instance, raw=False, **kwargs):
     reindex_articles(articles.values_list("pk", flat=True))
 
 
-def _on_article_author_change(sender, instance, raw=False, **kwargs):
-    if not raw:
-        reindex_articles([instance.article_id])
+def _on_article_author_change(sender, instance, raw=False, origin=None, **kwargs):
+    """A byline changed: reindex its article, unless the article itself is
+    being deleted (``origin``, on post_delete): its index rows go with it,
+    and rewriting them before its row is gone would leave them dangling."""
+    from articles.models import Article
+
+    if raw or isinstance(origin, Article):
+        return
+    if getattr(origin, "model", None) is Article:  # Article.objects.filter(...).delete()
+        return
+    reindex_articles([instance.article_id])
 
 
 def connect_signals() -> None:

@@ -54,17 +54,29 @@ class _Registration:
     label: str
     field_name: str = ""
     finder: Finder | None = None
+    select_related: tuple[str, ...] = ()
 
 
 _registry: list[_Registration] = []
 
 
-def register_usage(model: type[models.Model], field_or_finder: str | Finder, label: str) -> None:
+def register_usage(
+    model: type[models.Model],
+    field_or_finder: str | Finder,
+    label: str,
+    *,
+    select_related: Sequence[str] = (),
+) -> None:
     """Tell media_assets that ``model`` uses assets, through the relation
     ``field_or_finder`` (a field name) or a finder function (see the module
-    docstring). Registering the same thing twice is harmless."""
+    docstring). ``select_related``: for a relation, what a use's links need
+    loaded with each object (an article's section for its address), so that
+    a page of uses costs one query, not one more per use. Registering the
+    same thing twice is harmless."""
     if isinstance(field_or_finder, str):
-        registration = _Registration(model, label, field_name=field_or_finder)
+        registration = _Registration(
+            model, label, field_name=field_or_finder, select_related=tuple(select_related)
+        )
     else:
         registration = _Registration(model, label, finder=field_or_finder)
     if registration not in _registry:
@@ -110,9 +122,13 @@ def find_uses_of(assets: Sequence[MediaAsset]) -> dict[int, list[Use]]:
     result: dict[int, list[Use]] = defaultdict(list)
     if not by_pk:
         return {}
+    joined = {(r.model, r.field_name): r.select_related for r in _registry if r.field_name}
     for model, name, label in relations():
         attname = model._meta.get_field(name).attname
-        for obj in model._default_manager.filter(**{f"{name}__in": list(by_pk)}):
+        objects = model._default_manager.filter(**{f"{name}__in": list(by_pk)})
+        if joined.get((model, name)):
+            objects = objects.select_related(*joined[(model, name)])
+        for obj in objects:
             result[getattr(obj, attname)].append(_use(label, obj))
     for registration in finders():
         for media_id, obj in registration.finder(list(by_media_id)):

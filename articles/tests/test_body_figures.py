@@ -1,0 +1,123 @@
+"""The index of body figures (articles.models.BodyFigure): every path that
+writes a body keeps it current, and "where is this photo used" reads it
+instead of every article body, in a fixed number of queries."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.media_usage import find_body_figures
+from articles.models import Article, BodyFigure
+from articles.search import reindex_articles
+from articles.tests.factories import make_article, make_author, make_category
+from media_assets import usage
+from media_assets.api import attach_usage_counts
+from media_assets.tests.factories import make_media
+
+pytestmark = pytest.mark.django_db
+
+
+def figure(media_id):
+    return f'<figure data-media-id="{media_id}"></figure>'
+
+
+def figures_of(article):
+    return sorted(BodyFigure.objects.filter(article=article).values_list("media_id", flat=True))
+
+
+def test_a_save_writes_the_bodys_figures_and_an_edit_rewrites_them():
+    article = make_article(body=f"<p>One</p>{figure(11)}<p>Two</p>{figure(12)}{figure(11)}")
+    assert figures_of(article) == [11, 12]
+
+    article.body = f"<p>Only</p>{figure(13)}"
+    article.save()
+    assert figures_of(article) == [13]
+
+    article.body = "<p>No figures any more.</p>"
+    article.save()
+    assert figures_of(article) == []
+
+
+@pytest.mark.parametrize("how", ["instance", "queryset"])
+def test_deleting_an_article_deletes_its_figures(how):
+    """Its byline goes first (a cascade), which used to reindex the article
+    on the way out and write its figures back: rows left pointing at a
+    deleted article (a foreign-key error at commit)."""
+    article = make_article(body=figure(21), authors=[make_author()])
+    if how == "instance":
+        article.delete()
+    else:
+        Article.objects.filter(pk=article.pk).delete()
+    assert not BodyFigure.objects.filter(media_id=21).exists()
+    connection.check_constraints()  # nothing left dangling
+
+
+def test_bulk_writes_are_indexed_by_reindex_articles():
+    """bulk_create and QuerySet.update send no signals; importers call
+    reindex_articles(), which also rewrites the figures."""
+    section = make_category()
+    created = Article.objects.bulk_create(
+        [
+            Article(headline=f"Bulk {i}", slug=f"bulk-{i}", section=section, body=figure(30 + i))
+            for i in range(3)
+        ]
+    )
+    assert not BodyFigure.objects.filter(article__in=created).exists()
+    reindex_articles(a.pk for a in created)
+    assert sorted(BodyFigure.objects.values_list("media_id", flat=True)) == [30, 31, 32]
+
+    Article.objects.filter(pk=created[0].pk).update(body=figure(39))
+    reindex_articles([created[0].pk])
+    assert figures_of(created[0]) == [39]
+
+
+def test_the_migration_fills_the_index_for_existing_articles():
+    """Migration 0010 indexes the bodies that were there before it."""
+    with_figures = make_article(body=f"{figure(41)}<p>x</p>{figure(42)}")
+    make_article(body="<p>No figure.</p>")
+    BodyFigure.objects.all().delete()
+    migration = importlib.import_module("articles.migrations.0010_add_body_figures")
+    migration.fill(apps, None)
+    assert list(BodyFigure.objects.values_list("article_id", "media_id").order_by("media_id")) == [
+        (with_figures.pk, 41),
+        (with_figures.pk, 42),
+    ]
+
+
+def test_finding_uses_reads_the_index_not_the_bodies():
+    photo = make_media()
+    draft = make_article(body=figure(photo.media_id), status=Article.Status.DRAFT)
+    public = make_article(body=f"<p>x</p>{figure(photo.media_id)}")
+    make_article(body=figure(photo.media_id + 1))
+
+    with CaptureQueriesContext(connection) as queries:
+        found = list(find_body_figures([photo.media_id]))
+
+    assert sorted(article.pk for _media_id, article in found) == [draft.pk, public.pk]
+    assert len(queries) == 1
+    assert "articles_bodyfigure" in queries[0]["sql"]
+    assert "LIKE" not in queries[0]["sql"].upper()  # no body is read
+
+
+def test_usage_counts_cost_the_same_whatever_the_number_of_uses(django_assert_num_queries):
+    """A page of photos, each a lead photo and a body figure of articles in
+    several sections: counting their public uses (the media API's
+    usage_count) costs a fixed number of queries, with no query per use for
+    the address of the article (its section) or for is_public."""
+    sections = [make_category() for _ in range(3)]
+    photos = [make_media() for _ in range(4)]
+    for photo in photos:
+        for section in sections:
+            make_article(section=section, lead_media=photo)
+            make_article(section=section, body=figure(photo.media_id))
+        make_article(lead_media=photo, status=Article.Status.DRAFT)  # not counted for readers
+
+    assets = list(type(photos[0]).objects.filter(pk__in=[p.pk for p in photos]))
+    relations = len(usage.relations())
+    # One query per relation to MediaAsset and one for the body figures.
+    with django_assert_num_queries(relations + 1):
+        attach_usage_counts(assets, public_only=True)
+    assert {asset.usage_count for asset in assets} == {6}
