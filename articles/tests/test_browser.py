@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import connections
 
 from articles.models import Article
 from articles.tests.factories import make_category
@@ -55,6 +56,12 @@ def browser(monkeypatch):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
+        # While that loop runs, Django keeps this thread's connections apart
+        # (asgiref's thread-critical Local turns context-local), so the test's
+        # ORM calls opened a connection of their own that pytest-django's
+        # teardown never sees. Closed here, while the loop still runs, or it
+        # outlives the test and PostgreSQL refuses to drop the test database.
+        connections.close_all()
         browser.close()
 
 
