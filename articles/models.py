@@ -492,8 +492,16 @@ class Article(models.Model):
             models.Index(fields=["legacy_path"], name="article_legacy_path_idx"),
             # The page cache's "next scheduled change": the soonest expires_at.
             models.Index(fields=["expires_at"], name="article_expires_idx"),
-            # Admin changelist sorted by last change.
-            models.Index(fields=["-updated_at"], name="article_updated_idx"),
+            # The API's ?ordering=-updated_at / updated_at (cursor order: the
+            # date, then the id) and the admin changelist sorted by last
+            # change (the admin adds -pk): without the id, articles saved
+            # together (a bulk import) were sorted in full for each page
+            # (84 ms at 100 000 articles).
+            models.Index(fields=["-updated_at", "-id"], name="article_updated_idx"),
+            # The API's ?ordering=headline / -headline and the admin sorted by
+            # headline: the whole table was sorted for each page (54 ms at
+            # 100 000 articles).
+            models.Index(fields=["headline", "id"], name="article_headline_idx"),
             # Admin changelist in its default order (every status, newest
             # first): without it PostgreSQL sorted the whole table for each
             # page (1.7 s at 1 000 000 articles); also the date hierarchy's

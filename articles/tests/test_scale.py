@@ -137,3 +137,12 @@ def test_main_queries_use_their_indexes():
     # The admin changelist: every status, newest first.
     changelist = Article.objects.order_by("-publish_at", "-id")[:100]
     assert "using article_pub_idx " in plan(changelist, ordered=True)
+    # The API's other orderings (the cursor's order, both ways).
+    for order, index in [
+        (("-updated_at", "-id"), "article_updated_idx"),
+        (("updated_at", "id"), "article_updated_idx"),
+        (("headline", "id"), "article_headline_idx"),
+        (("-headline", "-id"), "article_headline_idx"),
+    ]:
+        api_plan = plan(Article.objects.public().order_by(*order)[:21], ordered=True)
+        assert f"using {index} " in api_plan, (order, api_plan)
