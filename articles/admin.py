@@ -4,6 +4,7 @@ version check, the soft lock, revisions (history, diff, revert) and preview."""
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -146,6 +147,18 @@ class MineFilter(admin.SimpleListFilter):
 # --- the article admin -----------------------------------------------------------
 
 
+class ArticleChangeList(ChangeList):
+    """While searching, the date drill-down is left out: its first and last
+    dates and its list of years read every match (0.9 s for a common word
+    at 100 000 articles), where the page itself reads only the newest 100.
+    A year or month chosen before the search still narrows it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.query.strip():
+            self.date_hierarchy = None
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
@@ -283,11 +296,25 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # The full-text index (articles.search, every status) instead of
         # LIKE '%…%' scans over headline and dek; legacy IDs still match exactly.
+        # The matches are filtered in place, not through "pk IN (matches)":
+        # the changelist's own order (newest first) then walks the date
+        # index and tests each article, which meets common words at once;
+        # the IN made PostgreSQL collect every match first (0.4 s for "oil"
+        # at 100 000 articles). A legacy ID (an indexed lookup) is added only
+        # when one matches, since an OR would defeat that walk.
         term = search_term.strip()
         if not term:
             return queryset, False
-        matches = Article.objects.search(term).values("pk")
-        return queryset.filter(pk__in=matches) | queryset.filter(legacy_id=term[:64]), False
+        # Newest first, as the list is without a search (search() would sort
+        # by relevance, and ranking every match is what is slow).
+        found = queryset.search(term).order_by(*queryset.query.order_by)
+        legacy = list(queryset.filter(legacy_id=term[:64]).values_list("pk", flat=True)[:10])
+        if legacy:
+            found = queryset.filter(pk__in=found.values("pk")) | queryset.filter(pk__in=legacy)
+        return found, False
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
