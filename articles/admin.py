@@ -4,7 +4,6 @@ version check, the soft lock, revisions (history, diff, revert) and preview."""
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -26,6 +25,7 @@ from articles.forms import (
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
 from articles.pagination import EstimatedCountPaginator
 from articles.revisions import record_relations, revision_diff
+from media_assets.admin import SearchingChangeList
 from media_assets.models import MediaAsset
 
 Status = Article.Status
@@ -145,18 +145,6 @@ class MineFilter(admin.SimpleListFilter):
 
 
 # --- the article admin -----------------------------------------------------------
-
-
-class ArticleChangeList(ChangeList):
-    """While searching, the date drill-down is left out: its first and last
-    dates and its list of years read every match (0.9 s for a common word
-    at 100 000 articles), where the page itself reads only the newest 100.
-    A year or month chosen before the search still narrows it."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.query.strip():
-            self.date_hierarchy = None
 
 
 @admin.register(Article)
@@ -314,7 +302,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return found, False
 
     def get_changelist(self, request, **kwargs):
-        return ArticleChangeList
+        # No date drill-down while searching (it would read every match).
+        return SearchingChangeList
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):

@@ -5,6 +5,7 @@ picked on the image, rendition previews, near-duplicates and usage."""
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
@@ -104,6 +105,18 @@ class RenditionInline(admin.TabularInline):
         return False
 
 
+class SearchingChangeList(ChangeList):
+    """A changelist that leaves out the date drill-down while a search is
+    on: its first and last dates and its list of days or years read every
+    match, where the page reads only the newest few. A date chosen before
+    the search still narrows it. (Also used by the articles' admin.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.query.strip():
+            self.date_hierarchy = None
+
+
 @admin.register(MediaAsset)
 class MediaAssetAdmin(admin.ModelAdmin):
     form = MediaAssetAdminForm
@@ -198,6 +211,16 @@ class MediaAssetAdmin(admin.ModelAdmin):
         if term.isdigit():
             return queryset.filter(Q(media_id=int(term)) | Q(pk=int(term))), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_search_fields(self, request):
+        # Numbers were handled above: "=media_id" would only add
+        # UPPER(media_id::text) = UPPER(word) to each word's OR, which no
+        # index serves, so the trigram indexes (migration 0002) could not
+        # answer the text fields either (0.2 s at 33 000 photos).
+        return [name for name in super().get_search_fields(request) if name != "=media_id"]
+
+    def get_changelist(self, request, **kwargs):
+        return SearchingChangeList
 
     # --- fields ------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from media_assets import usage
@@ -56,6 +58,27 @@ def test_media_changelist_shows_thumbnails_and_finds_by_media_id(admin_client):
         assert [a.caption for a in found.result_list] == ["Border crossing"], term
     found = admin_client.get(LIST, {"q": "crossing"}).context["cl"]
     assert [a.media_id for a in found.result_list] == [55384539]
+
+
+def test_text_search_is_one_trigram_indexes_can_serve_and_hides_the_drilldown(admin_client):
+    """Words are matched on caption, credit, title and photographer only (a
+    number is a Media ID, found on its own): an "= media_id" cast in each
+    word's OR would leave PostgreSQL no index to use. While a search is on,
+    the date drill-down (which reads every match) is left out."""
+    make_media(caption="Boats in the harbour", credit="REUTERS/Laila Othman")
+    make_media(caption="Something else", photographer="Harbour Master")
+    make_media(caption="Unrelated")
+    plain = admin_client.get(LIST)
+    assert plain.context["cl"].date_hierarchy == "created_at"
+    with CaptureQueriesContext(connection) as queries:
+        searching = admin_client.get(LIST, {"q": "harbour"})
+    found = searching.context["cl"]
+    captions = sorted(a.caption for a in found.result_list)
+    assert captions == ["Boats in the harbour", "Something else"]
+    assert found.date_hierarchy is None
+    assert 'class="toplinks"' not in searching.content.decode()
+    listing = [q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"].upper()]
+    assert listing and not any('"media_id"' in sql.split("WHERE", 1)[1] for sql in listing)
 
 
 def test_thumbnails_come_from_renditions(admin_client, small_specs):
