@@ -10,7 +10,7 @@ import logging
 import re
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.http import parse_etags
@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from articles import search, services
 from articles.filters import ArticleFilter, AuthorFilter, CategoryFilter, TagFilter
-from articles.models import Article, ArticleAuthor, Author, Category, Tag
+from articles.models import Article, Author, Category, Tag
 from articles.serializers import (
     ArticleSerializer,
     ArticleWriteSerializer,
@@ -108,20 +108,22 @@ def visible_articles(user):
     return Article.objects.public()
 
 
-def _public_count(queryset, field: str):
-    """``COUNT`` of public articles per row of ``field``, as a subquery that
-    starts from ``public()`` (the one visibility rule)."""
-    return Coalesce(
-        Subquery(
-            queryset.filter(**{field: OuterRef("pk")})
-            .order_by()
-            .values(field)
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
+def _public_counts(field: str, pks) -> dict[int, int]:
+    """How many public articles each of ``pks`` has through the article's
+    ``field`` (its section, its tags, its authors), in one GROUP BY for a
+    whole page. It starts from ``public()`` (the one visibility rule). A
+    correlated count per row read every public article once per row when
+    the planner chose a hash join (21 times for a page of tags)."""
+    if not pks:
+        return {}
+    rows = (
+        Article.objects.public()
+        .filter(**{f"{field}__in": pks})
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
     )
+    return dict(rows)
 
 
 class ShapedViewSetMixin:
@@ -453,10 +455,24 @@ class TaxonomyViewSet(IfMatchMixin, ShapedViewSetMixin, viewsets.ModelViewSet):
     orderings = {"name": ("name", "id"), "-name": ("-name", "-id"), "id": ("id",)}
     default_ordering = ("name", "id")
 
+    # The Article relation whose public articles ``article_count`` counts.
+    counted_through = ""
+
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
             return self.write_serializer_class
         return self.read_serializer_class
+
+    def read(self, instance, **kwargs):
+        """Counts come after the page is chosen: one query for its rows (and
+        none when ``fields`` leaves ``article_count`` out)."""
+        fields = self.requested_fields()
+        if fields is None or "article_count" in fields:
+            rows = list(instance) if kwargs.get("many") else [instance]
+            counts = _public_counts(self.counted_through, [row.pk for row in rows])
+            for row in rows:
+                row.article_count = counts.get(row.pk, 0)
+        return super().read(instance, **kwargs)
 
     def if_match_data(self, instance):
         return self.read(instance).data
@@ -536,12 +552,10 @@ class CategoryViewSet(TaxonomyViewSet):
     }
     default_ordering = ("position", "id")
 
+    counted_through = "section"
+
     def get_queryset(self):
-        return (
-            Category.objects.select_related("parent__parent")
-            .prefetch_related("children")
-            .annotate(article_count=_public_count(Article.objects.public(), "section"))
-        )
+        return Category.objects.select_related("parent__parent").prefetch_related("children")
 
 
 @_taxonomy_schema(AuthorSerializer, AuthorWriteSerializer, "author")
@@ -551,13 +565,10 @@ class AuthorViewSet(TaxonomyViewSet):
     read_serializer_class = serializer_class = AuthorSerializer
     write_serializer_class = AuthorWriteSerializer
 
+    counted_through = "authors"
+
     def get_queryset(self):
-        links = ArticleAuthor.objects.filter(article__in=Article.objects.public())
-        return (
-            Author.objects.select_related("photo")
-            .prefetch_related("photo__renditions")
-            .annotate(article_count=_public_count(links, "author"))
-        )
+        return Author.objects.select_related("photo").prefetch_related("photo__renditions")
 
 
 @_taxonomy_schema(TagSerializer, TagWriteSerializer, "tag")
@@ -567,6 +578,7 @@ class TagViewSet(TaxonomyViewSet):
     read_serializer_class = serializer_class = TagSerializer
     write_serializer_class = TagWriteSerializer
 
+    counted_through = "tags"
+
     def get_queryset(self):
-        tagged = Article.tags.through.objects.filter(article__in=Article.objects.public())
-        return Tag.objects.annotate(article_count=_public_count(tagged, "tag"))
+        return Tag.objects.all()

