@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -511,6 +512,15 @@ class Article(models.Model):
             # together (a bulk import) were sorted in full for each page
             # (84 ms at 100 000 articles).
             models.Index(fields=["-updated_at", "-id"], name="article_updated_idx"),
+            # The API for writers and editors (who see drafts too): newest
+            # first by publication or, for drafts, creation time
+            # (ArticleViewSet's published_sort), both ways: each page sorted
+            # every article (150 ms at 100 000 articles).
+            models.Index(
+                Coalesce("publish_at", "created_at").desc(),
+                F("id").desc(),
+                name="article_published_sort_idx",
+            ),
             # The API's ?ordering=headline / -headline and the admin sorted by
             # headline: the whole table was sorted for each page (54 ms at
             # 100 000 articles).

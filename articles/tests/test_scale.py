@@ -146,3 +146,10 @@ def test_main_queries_use_their_indexes():
     ]:
         api_plan = plan(Article.objects.public().order_by(*order)[:21], ordered=True)
         assert f"using {index} " in api_plan, (order, api_plan)
+    # Writers and editors: every status, by publication or creation time.
+    from django.db.models.functions import Coalesce
+
+    sees_all = Article.objects.annotate(published_sort=Coalesce("publish_at", "created_at"))
+    for order in (("-published_sort", "-id"), ("published_sort", "id")):
+        api_plan = plan(sees_all.order_by(*order)[:21], ordered=True)
+        assert "using article_published_sort_idx " in api_plan, (order, api_plan)
