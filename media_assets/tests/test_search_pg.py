@@ -47,6 +47,14 @@ def test_photo_substring_searches_use_the_trigram_indexes(params, indexes):
     assert "Seq Scan" not in explained
 
 
+def assert_search_stopped(response):
+    """What a caller gets from a search the timeout stopped: 503, the
+    message, and nothing a cache may keep (articles' API tests use it too)."""
+    assert response.status_code == 503
+    assert response.json() == {"detail": SEARCH_TIMED_OUT}
+    assert response["Cache-Control"] == "no-store"
+
+
 def _slow_filter(self, queryset, name, value):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(2)")
@@ -60,11 +68,7 @@ def test_api_photo_search_that_runs_too_long_answers_503(client, monkeypatch, se
     settings.API_RESPONSE_CACHE_SECONDS = 60  # a 503 must not be stored
     monkeypatch.setattr(MediaFilter, "filter_q", _slow_filter)
 
-    response = client.get("/api/v1/media/", {"q": "harbour"})
-
-    assert response.status_code == 503
-    assert response.json() == {"detail": SEARCH_TIMED_OUT}
-    assert response["Cache-Control"] == "no-store"
+    assert_search_stopped(client.get("/api/v1/media/", {"q": "harbour"}))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(0.1)")  # the limit died with the search
 
