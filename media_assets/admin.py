@@ -7,7 +7,7 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -105,16 +105,63 @@ class RenditionInline(admin.TabularInline):
         return False
 
 
-class SearchingChangeList(ChangeList):
-    """A changelist that leaves out the date drill-down while a search is
-    on: its first and last dates and its list of days or years read every
-    match, where the page reads only the newest few. A date chosen before
-    the search still narrows it. (Also used by the articles' admin.)"""
+class ProbedDatesMixin:
+    """``datetimes(field, "year" | "month")`` (what the admin's date
+    drill-down lists) without reading every row: the first and last dates
+    (two probes of the field's index), then one EXISTS per year or month
+    between them. Django's own is a DISTINCT over every row the changelist
+    keeps (0.27 s for the years of a million articles, on every load)."""
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        if kind not in ("year", "month") or order != "ASC" or tzinfo is not None:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        first, last = timezone.localtime(bounds["first"]), timezone.localtime(bounds["last"])
+        starts = []
+        year, month = first.year, first.month if kind == "month" else 1
+        while (year, month) <= (last.year, last.month if kind == "month" else 1):
+            starts.append(timezone.make_aware(datetime.datetime(year, month, 1)))
+            year, month = (year + 1, 1) if kind == "year" or month == 12 else (year, month + 1)
+        starts.append(timezone.make_aware(datetime.datetime(year, month, 1)))
+        return [
+            start
+            for start, end in zip(starts, starts[1:], strict=False)
+            if self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end}).exists()
+        ]
+
+
+def _probed(queryset):
+    """``queryset`` with ProbedDatesMixin's ``datetimes`` (its class kept)."""
+    cls = type(queryset)
+    if not issubclass(cls, ProbedDatesMixin):
+        cls = _PROBED.setdefault(cls, type(f"Probed{cls.__name__}", (ProbedDatesMixin, cls), {}))
+        queryset = queryset._chain()
+        queryset.__class__ = cls
+    return queryset
+
+
+_PROBED: dict[type, type] = {}
+
+
+class ScaledChangeList(ChangeList):
+    """A changelist for tables of a million rows (photos here; articles
+    use it too):
+
+    - the date drill-down lists its years and months by probing the index
+      (ProbedDatesMixin), not by reading every row;
+    - while a search is on, the drill-down is left out: its first and last
+      dates would read every match, where the page reads only the newest
+      few. A date chosen before the search still narrows it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.query.strip():
             self.date_hierarchy = None
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return _probed(super().get_queryset(request, exclude_parameters))
 
 
 @admin.register(MediaAsset)
@@ -220,7 +267,7 @@ class MediaAssetAdmin(admin.ModelAdmin):
         return [name for name in super().get_search_fields(request) if name != "=media_id"]
 
     def get_changelist(self, request, **kwargs):
-        return SearchingChangeList
+        return ScaledChangeList
 
     # --- fields ------------------------------------------------------------------
 
