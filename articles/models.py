@@ -521,6 +521,9 @@ class Article(models.Model):
                 F("id").desc(),
                 name="article_published_sort_idx",
             ),
+            # (PostgreSQL only, migration 0014: article_public_by_id_idx, by id
+            # with public()'s columns carried, for the search's candidates and
+            # the taxonomy API's counts.)
             # The API's ?ordering=headline / -headline and the admin sorted by
             # headline: the whole table was sorted for each page (54 ms at
             # 100 000 articles).

@@ -474,6 +474,43 @@ def _pg_candidates(
     return list(merged.values())[:limit], False
 
 
+def _sample_sql(table: str) -> str:
+    """The CTE ``sample`` (article_id, vector): ESTIMATE_SAMPLE_ROWS
+    documents of ``table`` spread over the id range (see _pg_estimate); its
+    one parameter is ESTIMATE_SAMPLE_ROWS."""
+    return f"""
+        WITH bounds AS (
+            SELECT MIN(article_id) AS low, MAX(article_id) - MIN(article_id) + 1 AS span
+            FROM {table}
+        ), picks AS (
+            SELECT DISTINCT low + (n * 2654435761) %% span AS id
+            FROM bounds, generate_series(1, %s) AS n
+        ), sample AS MATERIALIZED (
+            SELECT document.article_id, document.vector
+            FROM picks JOIN {table} document ON document.article_id = picks.id
+        )"""  # noqa: S608
+
+
+def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> bool:
+    """Whether the fixed sample of the index says that more than
+    ``threshold`` documents match: enough hits in it to trust, scaled to the
+    whole index. From the index alone, at the same cost for any archive."""
+    from articles.models import SearchDocument
+
+    table = SearchDocument._meta.db_table
+    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
+    sql = f"""
+        {_sample_sql(table)}
+        SELECT (SELECT COUNT(*) FROM sample WHERE vector @@ {tsquery}),
+            (SELECT COUNT(*) FROM sample),
+            (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class
+                WHERE oid = '{table}'::regclass)
+    """  # noqa: S608
+    ((hits, sampled, documents),) = _rows(sql, [ESTIMATE_SAMPLE_ROWS, *tsquery_params])
+    scale = max(documents, sampled, 1) / max(sampled, 1)
+    return hits >= ESTIMATE_MIN_HITS and hits * scale > threshold
+
+
 def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[dict, int]:
     """Estimated matches per (section id, year), and how many documents of
     the sample matched: the matches in a fixed sample of the index, scaled
@@ -493,16 +530,7 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[d
     # TABLESAMPLE SYSTEM: it samples pages, and the rows of a page were
     # written together (same weeks), so per-year figures came out lumpy.
     sql = f"""
-        WITH bounds AS (
-            SELECT MIN(article_id) AS low, MAX(article_id) - MIN(article_id) + 1 AS span
-            FROM {table}
-        ), picks AS (
-            SELECT DISTINCT low + (n * 2654435761) %% span AS id
-            FROM bounds, generate_series(1, %s) AS n
-        ), sample AS MATERIALIZED (
-            SELECT document.article_id, document.vector
-            FROM picks JOIN {table} document ON document.article_id = picks.id
-        )
+        {_sample_sql(table)}
         SELECT 0, articles_article.section_id, {year}, COUNT(*)
         FROM sample JOIN articles_article ON articles_article.id = sample.article_id
         WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
@@ -762,11 +790,16 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
         # the whole archive (0.7 s at 100 000 for a word found nowhere). So
         # the GIN index is asked first, for at most FILTER_PROBE documents:
         # when it has no more, those are every match, and only they are read.
-        found = _pg_probe(parsed, language, FILTER_PROBE)
-        if len(found) <= FILTER_PROBE:
-            return _pg_ranked(
-                queryset.filter(pk__in=found), parsed, language, snippets=False, matched=True
-            )
+        # Unless the index's fixed sample says the words are common: the
+        # probe would build the index's bitmap of every match before its
+        # LIMIT (89 ms for "oil" at 1 000 000 articles), and the walk by date
+        # meets common words at once.
+        if not _pg_common(parsed, language, 2 * FILTER_PROBE):
+            found = _pg_probe(parsed, language, FILTER_PROBE)
+            if len(found) <= FILTER_PROBE:
+                return _pg_ranked(
+                    queryset.filter(pk__in=found), parsed, language, snippets=False, matched=True
+                )
         return _pg_ranked(queryset, parsed, language, snippets=False)
     match = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [parsed.as_fts5()])  # noqa: S611,S608
     return queryset.filter(pk__in=match)

@@ -153,3 +153,15 @@ def test_main_queries_use_their_indexes():
     for order in (("-published_sort", "-id"), ("published_sort", "id")):
         api_plan = plan(sees_all.order_by(*order)[:21], ordered=True)
         assert "using article_published_sort_idx " in api_plan, (order, api_plan)
+
+
+@postgres_only
+def test_the_covering_index_by_id_carries_what_public_reads():
+    """Migration 0014 (PostgreSQL only): the search's candidates and the
+    taxonomy counts test public() from this index, not the table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'article_public_by_id_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "(id) INCLUDE (status, publish_at, expires_at, section_id, language)" in definition

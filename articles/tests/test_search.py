@@ -407,9 +407,29 @@ def test_filtering_by_a_word_found_nowhere_reads_no_article(django_assert_num_qu
     # Ordered by date, the planner tested every article for a word found
     # nowhere; now the GIN index answers first, and an empty answer ends it.
     make_article(headline="Desert caravan")
-    with django_assert_num_queries(1) as captured:  # the probe of the index alone
+    # The index alone: its fixed sample (is the word common?), then the probe.
+    with django_assert_num_queries(2) as captured:
         assert list(Article.objects.public().search("zqxwvut").order_by("-publish_at")) == []
-    assert "articles_article" not in captured.captured_queries[0]["sql"]
+    for query in captured.captured_queries:
+        assert "articles_article" not in query["sql"]
+    assert captured.captured_queries[1]["sql"].rstrip().endswith("LIMIT 501")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN probe is PostgreSQL's")
+def test_filtering_by_a_common_word_skips_the_probe(monkeypatch, django_assert_num_queries):
+    """When the index's sample says the word is common, the probe (which
+    builds the index's bitmap of every match before its LIMIT) is skipped:
+    the walk by date meets common words at once. The matches are the same."""
+    from articles import search
+
+    section = make_category()
+    matches = {make_article(section=section, headline=f"Caravan {i}").pk for i in range(8)}
+    make_article(section=section, headline="Camel market")
+    monkeypatch.setattr(search, "FILTER_PROBE", 2)  # 8 of 9 documents is common
+    with django_assert_num_queries(2) as captured:  # the sample, then the page
+        found = {a.pk for a in Article.objects.public().search("caravan").order_by("-publish_at")}
+    assert found == matches
+    assert not any(q["sql"].rstrip().endswith("LIMIT 3") for q in captured.captured_queries)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN probe is PostgreSQL's")
