@@ -23,10 +23,10 @@ from articles.forms import (
     workflow_action,
 )
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
-from articles.pagination import EstimatedCountPaginator
 from articles.revisions import record_relations, revision_diff
 from media_assets.admin import ScaledChangeList
 from media_assets.models import MediaAsset
+from media_assets.pagination import EstimatedCountPaginator
 
 Status = Article.Status
 # The form fields that article_create / article_update take as content.

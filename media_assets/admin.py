@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from media_assets import services, usage
 from media_assets.forms import MediaAssetAdminForm
 from media_assets.models import MediaAsset, Rendition
+from media_assets.pagination import EstimatedCountPaginator
 from media_assets.renditions import FALLBACK_FORMATS
 
 SOON_DAYS = 30
@@ -106,25 +107,36 @@ class RenditionInline(admin.TabularInline):
 
 
 class ProbedDatesMixin:
-    """``datetimes(field, "year" | "month")`` (what the admin's date
+    """``datetimes(field, "year" | "month" | "day")`` (what the admin's date
     drill-down lists) without reading every row: the first and last dates
-    (two probes of the field's index), then one EXISTS per year or month
-    between them. Django's own is a DISTINCT over every row the changelist
+    (two probes of the field's index), then one EXISTS per year, month or
+    (within a month) day between them. Django's own is a DISTINCT over every row the changelist
     keeps (0.27 s for the years of a million articles, on every load)."""
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
-        if kind not in ("year", "month") or order != "ASC" or tzinfo is not None:
+        if kind not in ("year", "month", "day") or order != "ASC" or tzinfo is not None:
             return super().datetimes(field_name, kind, order, tzinfo)
         bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
         if bounds["first"] is None:
             return []
         first, last = timezone.localtime(bounds["first"]), timezone.localtime(bounds["last"])
+        if kind == "day":  # the days of one month (the drill-down asks no more)
+            if (last.date() - first.date()).days > 31:
+                return super().datetimes(field_name, kind, order, tzinfo)
+            midnight = timezone.make_aware(datetime.datetime.combine(first, datetime.time()))
+            span = (last.date() - first.date()).days + 2
+            starts = [midnight + datetime.timedelta(days=n) for n in range(span)]
+            return self._having_rows(field_name, starts)
         starts = []
         year, month = first.year, first.month if kind == "month" else 1
         while (year, month) <= (last.year, last.month if kind == "month" else 1):
             starts.append(timezone.make_aware(datetime.datetime(year, month, 1)))
             year, month = (year + 1, 1) if kind == "year" or month == 12 else (year, month + 1)
         starts.append(timezone.make_aware(datetime.datetime(year, month, 1)))
+        return self._having_rows(field_name, starts)
+
+    def _having_rows(self, field_name, starts):
+        """The periods [start, next start) that hold a row: one EXISTS each."""
         return [
             start
             for start, end in zip(starts, starts[1:], strict=False)
@@ -181,6 +193,10 @@ class MediaAssetAdmin(admin.ModelAdmin):
     search_fields = ["=media_id", "caption", "credit", "title", "photographer"]
     date_hierarchy = "created_at"
     list_per_page = 50
+    # Hundreds of thousands of photos: no second COUNT(*) of the whole table
+    # on each load, and a planner estimate for big lists (PostgreSQL).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fieldsets = [
         (None, {"fields": ["preview", "file", "media_id", "title"]}),
         (
