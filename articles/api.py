@@ -6,7 +6,6 @@ own work, editors everything. Every write goes through ``articles.services``,
 so permissions, version checks and revisions are those of the admin.
 """
 
-import logging
 import re
 
 from django.db import transaction
@@ -51,8 +50,6 @@ from media_assets.api import (
     limited_search,
 )
 from media_assets.serializers import check_query_params
-
-logger = logging.getLogger(__name__)
 
 ERRORS = {
     400: OpenApiResponse(description="Bad parameter or body."),

@@ -160,10 +160,9 @@ def test_changelist_query_count_is_constant(
         asset = media_create(file=ContentFile(image_bytes(size=(40, 30)), name="a.jpg"))
         generate_standard_renditions(asset, specs=["thumb"], formats=["JPEG"])
     # session, user, the count (on PostgreSQL after the planner's estimate;
-    # no second, full count), agency choices, the date drill-down (its first
-    # and last dates, then again for its probes, and one probe per period:
-    # one day here), page of assets (+uploader), their thumbnails: none per row.
-    with django_assert_max_num_queries(10):
+    # no second, full count), agency choices, date hierarchy, page of assets
+    # (+uploader), their thumbnails: none per row.
+    with django_assert_max_num_queries(9):
         response = admin_client.get(LIST)
     assert response.content.decode().count('class="media-thumb"') == count
 
