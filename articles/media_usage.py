@@ -73,9 +73,15 @@ def find_body_figures(media_ids: Collection[int] | None) -> Iterator[tuple[int, 
         yield figure.media_id, figure.article
 
 
+def _figures():
+    from articles.models import BodyFigure
+
+    return BodyFigure.objects.all()
+
+
 def register():
     from articles.models import Article, Author
 
     register_usage(Article, "lead_media", "lead photo", select_related=("section",))
-    register_usage(Article, find_body_figures, "body figure")
+    register_usage(Article, find_body_figures, "body figure", referenced=_figures)
     register_usage(Author, "photo", "author photo")

@@ -55,6 +55,7 @@ class _Registration:
     field_name: str = ""
     finder: Finder | None = None
     select_related: tuple[str, ...] = ()
+    referenced: Callable[[], models.QuerySet] | None = None
 
 
 _registry: list[_Registration] = []
@@ -66,19 +67,25 @@ def register_usage(
     label: str,
     *,
     select_related: Sequence[str] = (),
+    referenced: Callable[[], models.QuerySet] | None = None,
 ) -> None:
     """Tell media_assets that ``model`` uses assets, through the relation
     ``field_or_finder`` (a field name) or a finder function (see the module
     docstring). ``select_related``: for a relation, what a use's links need
     loaded with each object (an article's section for its address), so that
-    a page of uses costs one query, not one more per use. Registering the
-    same thing twice is harmless."""
+    a page of uses costs one query, not one more per use. ``referenced``:
+    for a finder, a function returning a QuerySet whose ``media_id`` column
+    lists the Media IDs in use, so that the *unused* filter asks the
+    database (NOT EXISTS) instead of collecting every Media ID the finder
+    knows. Registering the same thing twice is harmless."""
     if isinstance(field_or_finder, str):
         registration = _Registration(
             model, label, field_name=field_or_finder, select_related=tuple(select_related)
         )
     else:
-        registration = _Registration(model, label, finder=field_or_finder)
+        registration = _Registration(
+            model, label, finder=field_or_finder, referenced=referenced
+        )
     if registration not in _registry:
         _registry.append(registration)
 
@@ -145,12 +152,18 @@ def usage_counts(assets: Sequence[MediaAsset]) -> dict[int, int]:
 
 
 def filter_unused(queryset: models.QuerySet) -> models.QuerySet:
-    """The assets of ``queryset`` that nothing uses. Relations are checked in
-    SQL (NOT EXISTS); finders are asked once for every Media ID they know."""
+    """The assets of ``queryset`` that nothing uses. Relations, and finders
+    registered with ``referenced``, are checked in SQL (NOT EXISTS, one index
+    probe per asset looked at); other finders are asked once for every Media
+    ID they know."""
     for model, name, _label in relations():
         queryset = queryset.filter(~Exists(model._default_manager.filter(**{name: OuterRef("pk")})))
     referenced: set[int] = set()
     for registration in finders():
+        if registration.referenced is not None:
+            in_use = registration.referenced().filter(media_id=OuterRef("media_id"))
+            queryset = queryset.filter(~Exists(in_use))
+            continue
         referenced.update(media_id for media_id, _obj in registration.finder(None))
     if referenced:
         queryset = queryset.exclude(media_id__in=referenced)

@@ -121,3 +121,25 @@ def test_usage_counts_cost_the_same_whatever_the_number_of_uses(django_assert_nu
     with django_assert_num_queries(relations + 1):
         attach_usage_counts(assets, public_only=True)
     assert {asset.usage_count for asset in assets} == {6}
+
+
+def test_the_unused_filter_asks_the_database_not_every_figure(
+    client, settings, django_assert_num_queries
+):
+    """The photos used nowhere (the admin's and the API's *unused* filter):
+    body figures are checked in SQL against the index (NOT EXISTS), in the
+    same one query as the foreign keys; the finder's rows are never
+    collected in Python."""
+    from media_assets.models import MediaAsset
+
+    in_a_draft = make_media()
+    as_a_lead = make_media()
+    unused = make_media()
+    make_article(body=figure(in_a_draft.media_id), status=Article.Status.DRAFT)
+    make_article(lead_media=as_a_lead)
+    with django_assert_num_queries(1):
+        assert list(usage.filter_unused(MediaAsset.objects.all())) == [unused]
+    assert set(usage.filter_used(MediaAsset.objects.all())) == {in_a_draft, as_a_lead}
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    listed = client.get("/api/v1/media/", {"unused": "true"}).json()["results"]
+    assert [item["media_id"] for item in listed] == [unused.media_id]
