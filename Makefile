@@ -56,13 +56,19 @@ clean:
 # once-per-deploy steps alone.
 HOST ?= 127.0.0.1
 WORKERS ?= 2
+# Threads per worker that run requests (granian's blocking threads; more
+# requests wait for one). Each thread keeps its own database connection, so
+# the server opens at most WORKERS x THREADS: left to granian, a fast burst
+# (every page from the cache while Redis was down) grew past PostgreSQL's
+# default of 100 ("too many clients", 503s in the CI faults leg).
+THREADS ?= 32
 MIGRATE ?= 1
 serve: $(STAMP)
 	@if [ "$(MIGRATE)" = 1 ]; then $(PY) manage.py migrate --no-input; fi
 	$(PY) manage.py collectstatic --no-input -v0
 	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
-	  --workers $(WORKERS) --respawn-failed-workers \
-	  --workers-kill-timeout 30 --no-ws cms.wsgi:application
+	  --workers $(WORKERS) --blocking-threads $(THREADS) \
+	  --respawn-failed-workers --workers-kill-timeout 30 --no-ws cms.wsgi:application
 
 release: $(STAMP)
 	$(PY) manage.py migrate --no-input
