@@ -62,7 +62,7 @@ from django.utils import timezone
 
 from articles.html import strip_tags
 from articles.media_usage import sync_body_figures
-from media_assets.db import StatementLimits, is_statement_timeout
+from media_assets.db import is_statement_timeout, search_limits, search_timeout_ms
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ PAGE_SIZE = 20
 MAX_PAGE = 50  # relevance order is not keyset-paginable; nobody reads past page 50
 REINDEX_CHUNK = 2000
 FTS_TABLE = "articles_search_fts"
-# PostgreSQL: matches ranked per query (the newest ones), the size of the
-# sample that estimates counts beyond them, and the statement timeout of the
-# search page (settings.SEARCH_STATEMENT_TIMEOUT_MS overrides it; 0 disables).
+# PostgreSQL: matches ranked per query (the newest ones) and the size of the
+# sample that estimates counts beyond them. (The search page's statement
+# timeout: media_assets.db.search_limits.)
 SEARCH_CANDIDATES = 200
 ESTIMATE_SAMPLE_ROWS = 500
 # How the candidates are found (_pg_candidates): at most GIN_PROBE documents
@@ -88,7 +88,6 @@ RECENT_WINDOW = 1500
 FILTER_PROBE = 500
 # Sample hits needed before the sample's word is trusted to skip the probe.
 ESTIMATE_MIN_HITS = 5
-SEARCH_STATEMENT_TIMEOUT_MS = 1500
 # Snippets are cut from the start of the body (the lead paragraphs): bounded
 # work per result however long the article.
 SNIPPET_SOURCE_CHARS = 1500
@@ -562,26 +561,6 @@ def _about(n: float) -> int:
     return round(n / unit) * unit
 
 
-def _statement_timeout_ms() -> int:
-    return int(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", SEARCH_STATEMENT_TIMEOUT_MS))
-
-
-class SearchLimits(StatementLimits):
-    """The search page's statements, and the API's ``?q=`` list
-    (articles.api), run under ``SEARCH_STATEMENT_TIMEOUT_MS`` and with
-    ``enable_seqscan = off`` in a transaction of their own
-    (media_assets.db.StatementLimits): the GIN probe of ``_pg_candidates``
-    has a LIMIT, and the planner, which thinks ``@@`` costs next to nothing,
-    would rather read the table from the start until enough rows match
-    (tens of milliseconds of detoasting) than ask the index (a few)."""
-
-    def __init__(self):
-        super().__init__(_statement_timeout_ms(), seqscan=False)
-
-
-is_timeout = is_statement_timeout
-
-
 def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""):
     """SQLite: ``SELECT select`` over the FTS5 matches joined to the articles
     that ``queryset`` (a filter on articles_article alone) keeps.
@@ -864,12 +843,18 @@ def search_articles(
 
     if _is_postgres():
         try:
-            with SearchLimits():
+            # Under the search timeout, in a transaction of its own, and
+            # without sequential scans: the GIN probe of _pg_candidates has
+            # a LIMIT, and the planner, which thinks @@ costs next to
+            # nothing, would rather read the table from the start until
+            # enough rows match (tens of ms of detoasting) than ask the
+            # index (a few). The API's ?q= runs the same way (articles.api).
+            with search_limits(seqscan=False):
                 _pg_search(results, base, parsed, language, section=section, year=year)
         except OperationalError as error:
-            if not is_timeout(error):
+            if not is_statement_timeout(error):
                 raise
-            logger.warning("Search timed out after %s ms: %r", _statement_timeout_ms(), query)
+            logger.warning("Search timed out after %s ms: %r", search_timeout_ms(), query)
             results = SearchResults(
                 query=results.query, page=page, per_page=per_page, timed_out=True
             )
@@ -1231,9 +1216,8 @@ def _on_article_author_change(sender, instance, raw=False, origin=None, **kwargs
     and rewriting them before its row is gone would leave them dangling."""
     from articles.models import Article
 
-    if raw or isinstance(origin, Article):
-        return
-    if getattr(origin, "model", None) is Article:  # Article.objects.filter(...).delete()
+    # origin: the deleted article, or the queryset whose delete() this is.
+    if raw or isinstance(origin, Article) or getattr(origin, "model", None) is Article:
         return
     reindex_articles([instance.article_id])
 

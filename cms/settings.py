@@ -234,7 +234,7 @@ API_THROTTLE_RATES = {
 # Browsers and CDNs may keep anonymous API responses this long (seconds).
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60, minimum=0)
 # PostgreSQL: the search page's statements, and an API list with ?q=, are
-# stopped after this long (articles.search.SearchLimits; 0 = only
+# stopped after this long (media_assets.db.search_limits; 0 = only
 # DB_STATEMENT_TIMEOUT_MS applies).
 SEARCH_STATEMENT_TIMEOUT_MS = env_int("SEARCH_STATEMENT_TIMEOUT_MS", 1500, minimum=0)
 # How long the time a representation was first served is remembered.

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from cms.caching import cache_api_response
 from media_assets import services, usage
-from media_assets.db import StatementLimits, is_statement_timeout
+from media_assets.db import is_statement_timeout, search_limits
 from media_assets.filters import MediaFilter
 from media_assets.models import MediaAsset
 from media_assets.serializers import (
@@ -68,21 +68,18 @@ SEARCH_TIMED_OUT = (
 SEARCH_TOO_SLOW = {503: OpenApiResponse(description=f"`q` only: {SEARCH_TIMED_OUT}")}
 
 
-def _search_limits():
-    return StatementLimits(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", 1500))
-
-
-def limited_search(request, produce, *, limits=_search_limits):
-    """``produce()``, a list's response, under a statement timeout when the
-    request searches (``?q=``; PostgreSQL): a search's cost depends on what
-    the caller types, so it gets the search page's limit, not only the
-    connection's far longer DB_STATEMENT_TIMEOUT_MS. Past it: 503 with a
-    clear message, never cached. ``produce`` must evaluate everything (the
-    page and its serialization) before it returns."""
+def limited_search(request, produce, *, seqscan=True):
+    """``produce()``, a list's response, under the search timeout when the
+    request searches (``?q=``; PostgreSQL, ``media_assets.db.search_limits``):
+    a search's cost depends on what the caller types, so it gets the search
+    page's limit, not only the connection's far longer
+    DB_STATEMENT_TIMEOUT_MS. Past it: 503 with a clear message, never
+    cached. ``produce`` must evaluate everything (the page and its
+    serialization) before it returns."""
     if not request.query_params.get("q", "").strip():
         return produce()
     try:
-        with limits():
+        with search_limits(seqscan=seqscan):
             return produce()
     except OperationalError as error:
         if not is_statement_timeout(error):

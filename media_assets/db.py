@@ -1,7 +1,12 @@
 """Database helpers for this app's request paths, and for the apps that
 build on it (imports run articles -> media_assets, never back)."""
 
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
+
+# How long a search's statements may run (settings.SEARCH_STATEMENT_TIMEOUT_MS
+# overrides it; 0 leaves only the connection's DB_STATEMENT_TIMEOUT_MS).
+SEARCH_STATEMENT_TIMEOUT_MS = 1500
 
 
 class StatementLimits:
@@ -41,6 +46,16 @@ class StatementLimits:
         if atomic is not None:
             return atomic.__exit__(*exc_info)
         return False
+
+
+def search_timeout_ms() -> int:
+    return int(getattr(settings, "SEARCH_STATEMENT_TIMEOUT_MS", SEARCH_STATEMENT_TIMEOUT_MS))
+
+
+def search_limits(*, seqscan: bool = True) -> StatementLimits:
+    """StatementLimits for a search whose cost depends on what the caller
+    typed: the search page (articles.search) and the APIs' ``?q=``."""
+    return StatementLimits(search_timeout_ms(), seqscan=seqscan)
 
 
 def is_statement_timeout(error: OperationalError) -> bool:
