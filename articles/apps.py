@@ -22,3 +22,7 @@ class ArticlesConfig(AppConfig):
         from articles import media_usage
 
         media_usage.register()
+
+        from articles import archive_months
+
+        archive_months.connect_signals()

@@ -254,18 +254,23 @@ class ArticleRevisionBase(models.Model):
         abstract = True
 
 
+def public_q(now) -> Q:
+    """The condition of ``ArticleQuerySet.public()`` at the time ``now``
+    (also counted per month by ``articles.archive_months``)."""
+    return Q(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        status=Article.Status.PUBLISHED,
+        publish_at__lte=now,
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles readers may see: published, ``publish_at`` reached and not
         expired. Every public path (pages, API, feeds, sitemaps, search,
         counts) goes through this one method, evaluated at query time so that
         scheduling needs no cron."""
-        now = timezone.now()
-        return self.filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
-            status=Article.Status.PUBLISHED,
-            publish_at__lte=now,
-        )
+        return self.filter(public_q(timezone.now()))
 
     def for_listing(self, *, pictures: bool = True, authors: bool = True):
         """What a list of teasers shows: section, lead photo, the ordered
@@ -675,6 +680,31 @@ class BodyFigure(models.Model):
 
     def __str__(self):
         return f"figure {self.media_id} in {self.article_id}"
+
+
+class ArchiveMonth(models.Model):
+    """How many public articles a calendar month (in ``TIME_ZONE``) holds, and
+    their last change: what the archive index and the sitemap index list,
+    read as a dozen rows a year instead of counted over the whole archive
+    (0.4 s at 1 000 000 articles). Kept by ``articles.archive_months``:
+    writers raise ``version``; a reader recounts a row whose
+    ``counted_version`` lags or whose ``valid_until`` (the month's next
+    scheduled publication or rights expiry) has passed."""
+
+    month = models.DateField("month", primary_key=True, help_text="Its first day.")
+    tzname = models.CharField("time zone", max_length=64, help_text="Months are of this zone.")
+    count = models.PositiveIntegerField("public articles", default=0)
+    lastmod = models.DateTimeField("last change", null=True, blank=True)
+    valid_until = models.DateTimeField("counts hold until", null=True, blank=True)
+    version = models.PositiveBigIntegerField(default=1)
+    counted_version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "archive month"
+        verbose_name_plural = "archive months"
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}: {self.count}"
 
 
 class Redirect(models.Model):

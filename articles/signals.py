@@ -47,19 +47,23 @@ def connect():
 
 
 def remember_old_address(sender, instance, raw=False, **kwargs):
-    """pre_save: note where the row lived before this save (one query)."""
+    """pre_save: note where the row lived before this save (one query). For
+    an article, the same query notes its old publication time: the archive
+    month it may leave (``articles.archive_months``)."""
     if raw or instance.pk is None:
         return
     if sender.__name__ == "Article":
-        instance._old_address = (
+        old = (
             sender.objects.filter(pk=instance.pk)
-            .values_list("section__slug", "slug", "first_published_at")
+            .values_list("section__slug", "slug", "first_published_at", "publish_at")
             .first()
         )
+        instance._old_address = old[:3] if old else None
+        instance._old_publish_at = old[3] if old else None
     else:
-        instance._old_address = sender.objects.filter(pk=instance.pk).values_list(
-            "slug", flat=True
-        ).first()
+        instance._old_address = (
+            sender.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        )
 
 
 def record_moved_address(sender, instance, created=False, raw=False, **kwargs):

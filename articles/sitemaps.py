@@ -14,14 +14,13 @@ Each is one or two queries, whatever the archive's size.
 import datetime
 
 from django.conf import settings
-from django.db.models import Max
-from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from articles.archive_months import public_months
 from articles.models import Article, Category
 from articles.templatetags.public_site import shown_media
 from cms.caching import cache_public_page
@@ -52,29 +51,19 @@ def _listing(queryset):
 @require_safe
 @cache_public_page
 def sitemap_index(request):
-    """One query: the months that have public articles, with their last change."""
-    months = (
-        Article.objects.public()
-        .order_by()
-        .annotate(month=TruncMonth("publish_at"))
-        .values("month")
-        .annotate(lastmod=Max("updated_at"))
-        .order_by("-month")
-    )
+    """The months that have public articles, with their last change
+    (articles.archive_months: one query, plus a recount of changed months)."""
     sitemaps = [
         {
             "loc": _absolute(
                 reverse(
                     "articles:sitemap_month",
-                    kwargs={
-                        "year": timezone.localtime(row["month"]).year,
-                        "month": timezone.localtime(row["month"]).month,
-                    },
+                    kwargs={"year": month.date.year, "month": month.date.month},
                 )
             ),
-            "lastmod": row["lastmod"],
+            "lastmod": month.lastmod,
         }
-        for row in months
+        for month in public_months()
     ]
     sitemaps.insert(0, {"loc": _absolute(reverse("articles:sitemap_sections")), "lastmod": None})
     return render(
@@ -92,8 +81,9 @@ def month_sitemap(request, year, month):
         datetime.datetime(year + 1, 1, 1) if month == 12 else datetime.datetime(year, month + 1, 1)
     )
     articles = list(
-        _listing(Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end))
-        .order_by("publish_at", "id")
+        _listing(
+            Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)
+        ).order_by("publish_at", "id")
     )
     if not articles:
         raise Http404("Nothing was published that month.")
@@ -125,8 +115,9 @@ def news_sitemap(request):
     """Google News: public articles published in the last two days."""
     since = timezone.now() - NEWS_WINDOW
     articles = list(
-        _listing(Article.objects.public().filter(publish_at__gte=since))
-        .order_by("-publish_at", "-id")[:NEWS_MAX_URLS]
+        _listing(Article.objects.public().filter(publish_at__gte=since)).order_by(
+            "-publish_at", "-id"
+        )[:NEWS_MAX_URLS]
     )
     return render(
         request,

@@ -11,14 +11,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from articles.archive_months import public_months
 from articles.middleware import find_redirect
 from articles.models import (
     TEASER_PICTURE_SPEC,
@@ -92,8 +92,11 @@ def home(request):
         # One query per top-level section: the count grows with the
         # navigation, never with the archive.
         ids = [section.pk, *(c.pk for c in categories if c.parent_id == section.pk)]
-        items = [a for a in public.filter(section_id__in=ids)[:HOME_ITEMS_PER_SECTION + 1]
-                 if lead is None or a.pk != lead.pk][:HOME_ITEMS_PER_SECTION]
+        items = [
+            a
+            for a in public.filter(section_id__in=ids)[: HOME_ITEMS_PER_SECTION + 1]
+            if lead is None or a.pk != lead.pk
+        ][:HOME_ITEMS_PER_SECTION]
         if items:
             blocks.append((section, items))
     shown = [article for _, items in blocks for article in items]
@@ -149,8 +152,10 @@ def _related(article, limit=RELATED_ITEMS):
             links = Article.tags.through.objects.filter(
                 article_id=OuterRef("pk"), tag_id__in=tag_ids
             )
-            ids = chosen.order_by(*newest).values("pk")[:limit].union(
-                public.filter(Exists(links)).order_by(*newest).values("pk")[:limit]
+            ids = (
+                chosen.order_by(*newest)
+                .values("pk")[:limit]
+                .union(public.filter(Exists(links)).order_by(*newest).values("pk")[:limit])
             )
             chosen = Article.objects.filter(pk__in=ids)
         else:
@@ -260,18 +265,6 @@ def author_detail(request, slug):
 # --- date archives -------------------------------------------------------------
 
 
-def _month_counts(queryset):
-    """[(first day of month as a date, count)], newest first, in one GROUP BY."""
-    rows = (
-        queryset.order_by()
-        .annotate(month=TruncMonth("publish_at"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("-month")
-    )
-    return [(timezone.localtime(row["month"]).date(), row["n"]) for row in rows]
-
-
 def _month_range(year, month):
     start = timezone.make_aware(datetime.datetime(year, month, 1))
     end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -288,10 +281,12 @@ def _check_year(year):
 def archive_index(request):
     """Every year with its total, and its months with theirs."""
     years = OrderedDict()
-    for month, count in _month_counts(Article.objects.public()):
-        entry = years.setdefault(month.year, {"year": month.year, "count": 0, "months": []})
-        entry["count"] += count
-        entry["months"].append({"date": month, "count": count})
+    for month in public_months():
+        entry = years.setdefault(
+            month.date.year, {"year": month.date.year, "count": 0, "months": []}
+        )
+        entry["count"] += month.count
+        entry["months"].append({"date": month.date, "count": month.count})
     return render(request, "articles/archive_index.html", {"years": list(years.values())})
 
 
@@ -299,14 +294,7 @@ def archive_index(request):
 @cache_public_page
 def archive_year(request, year):
     _check_year(year)
-    start = timezone.make_aware(datetime.datetime(year, 1, 1))
-    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    months = [
-        {"date": month, "count": count}
-        for month, count in _month_counts(
-            Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)
-        )
-    ]
+    months = [{"date": month.date, "count": month.count} for month in public_months(year=year)]
     if not months:
         raise Http404("Nothing was published that year.")
     return render(

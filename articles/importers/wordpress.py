@@ -1202,6 +1202,7 @@ class _Importer:
         and redirects, then the search index and the page cache. Writes what
         ``_sync_article`` writes for each, one article at a time
         (test_import_fast_path.py compares the two)."""
+        from articles.archive_months import mark_changed
         from articles.revisions import snapshots_of
         from articles.search import reindex_articles
         from cms.tasks import enqueue_on_commit, purge_public_pages
@@ -1277,6 +1278,7 @@ class _Importer:
         inserts.redirect.execute(redirects)
         self.report.count("redirect", CREATED, len(redirects))
         reindex_articles(keys.values())
+        mark_changed(article.publish_at for article in articles)  # bulk INSERTs send no signal
         enqueue_on_commit(purge_public_pages)
 
 
