@@ -170,6 +170,94 @@ def test_queryset_search_keeps_every_match_beyond_the_cap(monkeypatch, six_deser
     assert found[0] == best  # best first
 
 
+# --- the planner's estimate orders the steps -------------------------------------
+
+
+def sql_of(ctx):
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def sampled_vectors(statements):
+    """Whether the sample's vectors were read (_pg_estimate)."""
+    return any("sample.vector @@" in sql for sql in statements)
+
+
+def test_uncommon_words_skip_the_sample(six_desert_stories):
+    from django.test.utils import CaptureQueriesContext
+
+    newest, best = six_desert_stories
+    with CaptureQueriesContext(connection) as ctx:
+        results = search_articles("desert")
+    # The planner's estimate, the probe (every match), section names, the page.
+    assert not sampled_vectors(sql_of(ctx))
+    assert sum("EXPLAIN" in sql for sql in sql_of(ctx)) == 1
+    assert results.total == 6 and not results.estimated
+    assert ids(results)[0] == best.pk
+
+
+def test_the_probe_gives_the_samples_figures_beyond_the_cap(monkeypatch, six_desert_stories):
+    from django.test.utils import CaptureQueriesContext
+
+    newest, best = six_desert_stories
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    with CaptureQueriesContext(connection) as ctx:
+        results = search_articles("desert")
+    assert not sampled_vectors(sql_of(ctx))
+    # What the sample itself says, read from the probe's ids instead.
+    parsed = search.parse_query("desert")
+    base = Article.objects.public()
+    rows, complete, figures = search._pg_candidates(base, parsed, None, 4, figures=True)
+    assert complete and figures == search._pg_estimate(base, parsed, None)[0]
+    assert results.estimated and results.total == 6 and results.ranked == 3
+    assert set(ids(results)) == {a.pk for a in newest[:3]}
+
+
+def test_words_the_planner_finds_common_keep_the_sample_first(monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    section = make_category(name="Desert")
+    for i in range(30):
+        make_article(section=section, headline=f"Desert road {i}", publish_at=days_ago(i))
+    analyze()
+    parsed = search.parse_query("desert")
+    common, nowhere = search._pg_planned([parsed, search.parse_query("zzqxv")], None)
+    assert common > nowhere
+    monkeypatch.setattr(search, "GIN_PROBE", int(common) - 1)  # no longer uncommon
+    with CaptureQueriesContext(connection) as ctx:
+        results = search_articles("desert")
+    assert sampled_vectors(sql_of(ctx))
+    assert results.total == 30
+
+
+@pytest.mark.parametrize("planned", [0, 10**9], ids=["planner-says-rare", "planner-says-common"])
+def test_a_wrong_planner_changes_no_result(monkeypatch, six_desert_stories, planned):
+    """The planner's figure only orders the steps: when it calls common words
+    rare (the probe overflows), the sample and the walk still decide."""
+    newest, best = six_desert_stories
+    monkeypatch.setattr(search, "_pg_planned", lambda queries, language: [planned] * 2)
+    monkeypatch.setattr(search, "ESTIMATE_MIN_HITS", 1)
+    monkeypatch.setattr(search, "GIN_PROBE", 2)
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    results = search_articles("desert")
+    assert set(ids(results)) == {a.pk for a in newest[:3]}
+    assert results.estimated and results.total == 6 and results.ranked == 3
+    assert sum(f.count for f in results.year_facets) == 6
+
+
+def test_the_any_word_fallback_is_planned_with_the_query():
+    from django.test.utils import CaptureQueriesContext
+
+    article = make_article(headline="Riyadh summit ends")
+    analyze()
+    with CaptureQueriesContext(connection) as ctx:
+        results = search_articles("riyadh sumit")
+    assert results.any_word and ids(results) == [article.pk]
+    # One EXPLAIN for both attempts, and no sample for either: the first
+    # probe finds nothing, the second every match.
+    assert sum("EXPLAIN" in sql for sql in sql_of(ctx)) == 1
+    assert not sampled_vectors(sql_of(ctx))
+
+
 @pytest.mark.parametrize(
     ("n", "shown"),
     [(0, 0), (7, 7), (99, 99), (123, 120), (87_266, 87_000), (9_951, 10_000)],
