@@ -82,11 +82,12 @@ def mark_changed(moments: Iterable[datetime.datetime | None]) -> None:
     ArchiveMonth.objects.filter(month__in=months).update(version=F("version") + 1)
 
 
-def rebuild() -> int:
+def rebuild(*, force: bool = True) -> int:
     """Every month counted afresh from the articles, in one aggregate over
     the archive: after a bulk load (which sends no signal), a change of
     ``TIME_ZONE``, or when more months changed than a read recounts one by
-    one. Returns the number of months."""
+    one. ``force=False`` (a reader's call) stops when another reader has
+    just done it. Returns the number of months."""
     tzname = timezone.get_current_timezone_name()
     with transaction.atomic():
         # Writers that raised a row's version commit before the count (their
@@ -94,6 +95,12 @@ def rebuild() -> int:
         # the writer's row (ignore_conflicts), uncounted, so it is recounted.
         list(ArchiveMonth.objects.select_for_update().only("pk"))
         now = timezone.now()
+        if not force:
+            # Readers that found the months stale together queue here: once
+            # the first has counted, the rest find fresh rows and stop.
+            rows = _rows(None)
+            if rows and not _needs_rebuild(rows, now, tzname):
+                return len(rows)
         by_month = (
             Article.objects.filter(status=Article.Status.PUBLISHED, publish_at__isnull=False)
             .order_by()
@@ -129,18 +136,20 @@ def _stale(rows: list[ArchiveMonth], now: datetime.datetime) -> list[ArchiveMont
     ]
 
 
+def _needs_rebuild(rows: list[ArchiveMonth], now: datetime.datetime, tzname: str) -> bool:
+    return len(_stale(rows, now)) > MAX_RECOUNTS or any(row.tzname != tzname for row in rows)
+
+
 def public_months(*, year: int | None = None) -> list[Month]:
     """The months that hold public articles, newest first (of ``year`` only,
     when given)."""
     rows = _rows(year)
     now = timezone.now()
-    stale = _stale(rows, now)
     tzname = timezone.get_current_timezone_name()
-    if len(stale) > MAX_RECOUNTS or any(row.tzname != tzname for row in rows):
-        rebuild()
+    if _needs_rebuild(rows, now, tzname):
+        rebuild(force=False)
         rows = _rows(year)
-        stale = _stale(rows, now)
-    for row in stale:
+    for row in _stale(rows, now):
         _recount(row, now)
     return [Month(row.month, row.count, row.lastmod) for row in rows if row.count]
 
