@@ -38,9 +38,7 @@ ranking and counting most of the archive):
   estimated from a fixed sample of the index (``ESTIMATE_SAMPLE_ROWS``
   documents spread over the ids) and ``SearchResults.estimated`` says so: pages show "about".
   The sample is coarse for uncommon words (a few hits scaled up), exact
-  on a table smaller than the sample. Words the planner's statistics call
-  uncommon go to the GIN probe first: when it holds every match, the
-  sample's figures are read from its ids, and the sample is skipped;
+  on a table smaller than the sample;
 - snippets are made for the page's 20 articles only, from the first
   ``SNIPPET_SOURCE_CHARS`` of the body;
 - the search page's statements run under ``SEARCH_STATEMENT_TIMEOUT_MS``: a
@@ -394,18 +392,11 @@ def _year_sql() -> tuple[str, list]:
 
 
 def _pg_candidates(
-    queryset,
-    parsed: ParsedQuery,
-    language: str | None,
-    limit: int,
-    *,
-    probe: bool = True,
-    walk: bool = True,
-    figures: bool = False,
+    queryset, parsed: ParsedQuery, language: str | None, limit: int, *, probe: bool = True
 ):
     """The newest matches, at most ``limit``, as [(id, section id, year)],
-    newest first, whether they are exactly the newest ``limit`` matches
-    (or all of them), and the sample's figures when asked (or None).
+    newest first, and whether they are exactly the newest ``limit`` matches
+    (or all of them).
 
     Every step is bounded, whatever the archive and however common the words,
     and none relies on the planner guessing how many articles match:
@@ -414,16 +405,11 @@ def _pg_candidates(
        are joined to the articles: when the index had no more, these are all
        the matches;
     2. otherwise the words are common: the newest ``RECENT_WINDOW`` articles
-       (the date index) are tested one by one until ``limit`` match
-       (``_pg_walk``).
+       (the date index) are tested one by one until ``limit`` match.
 
     ``probe=False`` goes straight to 2 (the sample says the words are
     common: building the index's bitmap of most of the archive would be
-    wasted); ``walk=False`` stops after 1, and the rows are not complete
-    when the probe overflowed. ``figures``: when the probe holds every match
-    and more than ``limit`` are kept, also what ``_pg_estimate`` would say,
-    from the sample's ids alone: its matching documents are those of the
-    probe that it picks, so no document's vector is read again."""
+    wasted)."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
@@ -432,57 +418,24 @@ def _pg_candidates(
     tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
     year, year_params = _year_sql()
     # Constant table names and the ORM's own WHERE; values are parameters.
-    # The sample's rows come last, only when asked and needed (a one-time
-    # filter: otherwise its CTEs are never read).
     probe_sql = f"""
         WITH found AS MATERIALIZED (
             SELECT article_id FROM {table} WHERE vector @@ {tsquery} LIMIT %s
-        ), {_sample_ctes(table, vectors=False)}, kept AS MATERIALIZED (
-            SELECT articles_article.id, articles_article.section_id, {year} AS year,
-                articles_article.publish_at
+        )
+        SELECT (SELECT COUNT(*) FROM found), page.* FROM (SELECT 1) one
+        LEFT JOIN LATERAL (
+            SELECT articles_article.id, articles_article.section_id, {year}
             FROM found JOIN articles_article ON articles_article.id = found.article_id
             WHERE TRUE {where}
-        )
-        SELECT 'found', NULL, NULL, COUNT(*), 0 FROM found
-        UNION ALL (
-            SELECT 'newest', section_id, year, id,
-                row_number() OVER (ORDER BY publish_at DESC, id DESC)
-            FROM kept ORDER BY publish_at DESC, id DESC LIMIT %s
-        )
-        UNION ALL SELECT figures.*, 0 FROM (
-            {_sample_figures_sql(table, "kept JOIN sample ON sample.article_id = kept.id")}
-        ) figures
-        WHERE %s AND (SELECT COUNT(*) FROM found) < %s AND (SELECT COUNT(*) FROM kept) >= %s
-        ORDER BY 1, 5
+            ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
+        ) page ON TRUE
     """  # noqa: S608
-    params = [*tsquery_params, GIN_PROBE, ESTIMATE_SAMPLE_ROWS, *year_params, *where_params]
-    params += [limit, figures, GIN_PROBE, limit]
-    found, sample = [], None
+    found = []
     if probe:
-        rows = _rows(probe_sql, params)
-        found = [
-            (pk, section_id, int(y)) for kind, section_id, y, pk, _ in rows if kind == "newest"
-        ]
-        if any(kind == "sampled" for kind, *_ in rows):
-            sample, _ = _sample_scaled([row[:4] for row in rows])
-        if next(n for kind, _, _, n, _ in rows if kind == "found") < GIN_PROBE:
-            return found, True, sample
-        if not walk:
-            return found, False, None
-    return *_pg_walk(queryset, parsed, language, limit, found), None
-
-
-def _pg_walk(queryset, parsed: ParsedQuery, language: str | None, limit: int, found: list):
-    """Step 2 of ``_pg_candidates``: the matches among the newest
-    ``RECENT_WINDOW`` articles, merged with ``found`` (the probe's, when it
-    ran) when those are too few and the window did not hold every article."""
-    from articles.models import SearchDocument
-
-    table = SearchDocument._meta.db_table
-    where, where_params = _where_sql(queryset)
-    where = f"AND {where}" if where else ""
-    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
-    year, year_params = _year_sql()
+        rows = _rows(probe_sql, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
+        found = [(pk, section_id, int(y)) for _, pk, section_id, y in rows if pk is not None]
+        if rows[0][0] < GIN_PROBE:
+            return found, True
     walk = f"""
         SELECT recent.id, recent.section_id, recent.year FROM (
             SELECT articles_article.id, articles_article.section_id,
@@ -520,51 +473,21 @@ def _pg_walk(queryset, parsed: ParsedQuery, language: str | None, limit: int, fo
     return list(merged.values())[:limit], False
 
 
-def _sample_ctes(table: str, *, vectors: bool = True) -> str:
-    """The CTE ``sample`` (article_id, and its vector unless ``vectors`` is
-    False) and those it needs, for a WITH: ESTIMATE_SAMPLE_ROWS documents of
-    ``table`` spread over the id range (see _pg_estimate); its one parameter
-    is ESTIMATE_SAMPLE_ROWS."""
-    vector = ", document.vector" if vectors else ""
+def _sample_sql(table: str) -> str:
+    """The CTE ``sample`` (article_id, vector): ESTIMATE_SAMPLE_ROWS
+    documents of ``table`` spread over the id range (see _pg_estimate); its
+    one parameter is ESTIMATE_SAMPLE_ROWS."""
     return f"""
-        bounds AS (
+        WITH bounds AS (
             SELECT MIN(article_id) AS low, MAX(article_id) - MIN(article_id) + 1 AS span
             FROM {table}
         ), picks AS (
             SELECT DISTINCT low + (n * 2654435761) %% span AS id
             FROM bounds, generate_series(1, %s) AS n
         ), sample AS MATERIALIZED (
-            SELECT document.article_id{vector}
+            SELECT document.article_id, document.vector
             FROM picks JOIN {table} document ON document.article_id = picks.id
         )"""  # noqa: S608
-
-
-def _sample_figures_sql(table: str, matches: str) -> str:
-    """Rows (kind, section id, year, n) of the sample's figures: 'cell', its
-    matches per section and year (``matches``: the sample's matching
-    articles, with section_id and year); 'sampled', its size; 'documents',
-    the index's row count as the planner knows it. Read by
-    ``_sample_scaled``."""
-    return f"""
-        SELECT 'cell', section_id, year, COUNT(*) FROM {matches} GROUP BY 2, 3
-        UNION ALL SELECT 'sampled', NULL, NULL, COUNT(*) FROM sample
-        UNION ALL SELECT 'documents', NULL, NULL, GREATEST(reltuples, 0)::bigint
-            FROM pg_class WHERE oid = '{table}'::regclass"""  # noqa: S608
-
-
-def _sample_scaled(rows) -> tuple[dict, int]:
-    """The rows of ``_sample_figures_sql`` as (estimated matches per (section
-    id, year), how many documents of the sample matched)."""
-    sampled = max(1, next((n for kind, _, _, n in rows if kind == "sampled"), 1))
-    documents = next((n for kind, _, _, n in rows if kind == "documents"), 0)
-    scale = max(documents, sampled) / sampled
-    cells = {
-        (section_id, int(year)): n * scale
-        for kind, section_id, year, n in rows
-        if kind == "cell" and year is not None
-    }
-    hits = sum(n for kind, _, _, n in rows if kind == "cell")
-    return cells, hits
 
 
 def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> bool:
@@ -576,7 +499,7 @@ def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> boo
     table = SearchDocument._meta.db_table
     tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
     sql = f"""
-        WITH {_sample_ctes(table)}
+        {_sample_sql(table)}
         SELECT (SELECT COUNT(*) FROM sample WHERE vector @@ {tsquery}),
             (SELECT COUNT(*) FROM sample),
             (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class
@@ -606,37 +529,27 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[d
     # TABLESAMPLE SYSTEM: it samples pages, and the rows of a page were
     # written together (same weeks), so per-year figures came out lumpy.
     sql = f"""
-        WITH {_sample_ctes(table)}, matches AS (
-            SELECT articles_article.section_id, {year} AS year
-            FROM sample JOIN articles_article ON articles_article.id = sample.article_id
-            WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
-        )
-        {_sample_figures_sql(table, "matches")}
+        {_sample_sql(table)}
+        SELECT 0, articles_article.section_id, {year}, COUNT(*)
+        FROM sample JOIN articles_article ON articles_article.id = sample.article_id
+        WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
+        GROUP BY 2, 3
+        UNION ALL SELECT 1, NULL, NULL, COUNT(*) FROM sample
+        UNION ALL SELECT 2, NULL, NULL, GREATEST(reltuples, 0)::bigint
+            FROM pg_class WHERE oid = '{table}'::regclass
     """  # noqa: S608
     params = [ESTIMATE_SAMPLE_ROWS, *year_params, *tsquery_params, *where_params]
-    return _sample_scaled(_rows(sql, params))
-
-
-def _pg_planned(queries: list[ParsedQuery], language: str | None) -> list[float]:
-    """How many documents the planner expects to match each query: one
-    EXPLAIN (planning only) of them all, its figures from the statistics of
-    the vector column (its most common lexemes), so the same cost at any
-    archive size. An estimate, so only a hint for the order of the steps:
-    words it does not know count as uncommon, and it multiplies the
-    frequencies of words that must all match as if they were independent
-    (it underestimates "north korea")."""
-    from articles.models import SearchDocument
-
-    table = SearchDocument._meta.db_table
-    selects, params = [], []
-    for position, parsed in enumerate(queries):
-        tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
-        selects.append(f"SELECT {position} FROM {table} WHERE vector @@ {tsquery}")  # noqa: S608
-        params += tsquery_params
-    ((plan,),) = _rows("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(selects), params)
-    top = plan[0]["Plan"]
-    nodes = top["Plans"] if len(queries) > 1 else [top]
-    return [node["Plan Rows"] for node in nodes]
+    rows = _rows(sql, params)
+    sampled = max(1, next((n for kind, _, _, n in rows if kind == 1), 1))
+    documents = next((n for kind, _, _, n in rows if kind == 2), 0)
+    scale = max(documents, sampled) / sampled
+    cells = {
+        (section_id, int(year)): n * scale
+        for kind, section_id, year, n in rows
+        if kind == 0 and year is not None
+    }
+    hits = sum(n for kind, _, _, n in rows if kind == 0)
+    return cells, hits
 
 
 def _about(n: float) -> int:
@@ -766,48 +679,24 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
     """PostgreSQL: fill ``results`` ranking only the newest
     ``SEARCH_CANDIDATES`` matches (see the module docstring).
 
-    Queries: the planner's estimate (an EXPLAIN, for the query and its
-    any-word fallback together), the sample (skipped when the planner calls
-    the words uncommon and the GIN probe holds every match), the candidates
-    (ids, sections, years: one to three), section names, the ranked page
-    with snippets; when more articles match than are ranked and a section or
-    year is chosen, the candidates within it (one to three more). The
-    any-word fallback repeats the sample and the candidates."""
+    Queries: the estimate (a sample), the candidates (ids, sections, years:
+    one or two), section names, the ranked page with snippets, its authors;
+    when more articles match than are ranked and a section or year is
+    chosen, one more for the candidates within it."""
     limit = SEARCH_CANDIDATES
 
-    def find(parsed, planned):
-        found = None
-        if planned < GIN_PROBE:
-            # The planner expects few matches: the GIN probe first. When it
-            # holds every match, the sample's figures come with it, from its
-            # ids (the sample's vectors are not read).
-            found, complete, figures = _pg_candidates(
-                base, parsed, language, limit + 1, walk=False, figures=True
-            )
-            if complete:
-                return figures or {}, found, complete
+    def find(parsed):
         # The sample first: when it says the words are common, the GIN probe
         # would only overflow (and cost the most for the commonest words).
         estimate, hits = _pg_estimate(base, parsed, language)
         common = hits >= ESTIMATE_MIN_HITS and sum(estimate.values()) >= 2 * GIN_PROBE
-        if found is None:
-            candidates, complete, _ = _pg_candidates(
-                base, parsed, language, limit + 1, probe=not common
-            )
-        else:  # the planner was wrong: the probe overflowed
-            candidates, complete = _pg_walk(
-                base, parsed, language, limit + 1, [] if common else found
-            )
-        return estimate, candidates, complete
+        return estimate, *_pg_candidates(base, parsed, language, limit + 1, probe=not common)
 
-    # The fallback's words are planned with the query's: one statement.
-    fallback = parsed.any_word() if len(parsed.words) > 1 else None
-    planned = _pg_planned([parsed, fallback] if fallback else [parsed], language)
-    estimate, candidates, complete = find(parsed, planned[0])
-    if not candidates and complete and fallback:
-        parsed = fallback
+    estimate, candidates, complete = find(parsed)
+    if not candidates and complete and len(parsed.words) > 1:
+        parsed = parsed.any_word()
         results.any_word = True
-        estimate, candidates, complete = find(parsed, planned[1])
+        estimate, candidates, complete = find(parsed)
     if not candidates:
         return
     in_section = set(section.descendant_ids()) if section is not None else None
@@ -835,7 +724,7 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
             # A chosen section or year is often small enough to hold fewer
             # matches than a window of articles: those are counted exactly.
             narrowed = _narrowed(base, in_section, year)
-            chosen, complete, _ = _pg_candidates(narrowed, parsed, language, RECENT_WINDOW + 1)
+            chosen, complete = _pg_candidates(narrowed, parsed, language, RECENT_WINDOW + 1)
             ids = [pk for pk, _, _ in chosen[:limit]]
             if complete and len(chosen) <= RECENT_WINDOW:
                 results.total, results.estimated = len(chosen), False
@@ -931,8 +820,7 @@ def search_articles(
     statement timeout returns empty results with ``timed_out`` set.
 
     Queries, whatever the archive size: SQLite: section and year counts,
-    section names, results, their authors. PostgreSQL: the planner's
-    estimate (planning only), the sample (not for uncommon words), the
+    section names, results, their authors. PostgreSQL: the estimate, the
     candidates (one or two; one more for a chosen section or year beyond
     the cap), section names, results, their authors. Plus one per section
     level when filtering by section. The search page adds the teasers'
