@@ -25,6 +25,25 @@ except ImportError:  # pragma: no cover - redis-py is a requirement
 
 _last_warning = 0.0
 
+# INCR, and the life of the counter set by its first count (as Django's add()
+# would: SET NX EX), in one call.
+_COUNTER_LUA = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+_counter_script = None
+
+
+def _counter(client):
+    """The counter script, registered once (redis-py sends it by its SHA, and
+    the source once to a server that does not know it yet); each call names
+    its client (Django makes one per call, sharing the connection pool)."""
+    global _counter_script
+    if _counter_script is None:
+        _counter_script = client.register_script(_COUNTER_LUA)
+    return _counter_script
+
 
 def _warn(operation: str, exc: Exception) -> None:
     global _last_warning
@@ -73,6 +92,20 @@ class FailOpenRedisCache(RedisCache):
 
     def clear(self):
         self._safe("clear", None, super().clear)
+
+    def count(self, key, timeout: int, version=None) -> int:
+        """Add one to the counter ``key`` (created with a life of ``timeout``
+        seconds by its first count) and return it: one round trip, atomic (a
+        script run by Redis), where ``add`` then ``incr`` took three (incr
+        asks whether the key exists first). For the API throttles
+        (``cms.http``). Raises ValueError when Redis is unreachable."""
+        made = self.make_and_validate_key(key, version=version)
+        try:
+            client = self._cache.get_client(made, write=True)
+            return int(_counter(client)(keys=[made], args=[int(timeout)], client=client))
+        except _ERRORS as exc:
+            _warn("count", exc)
+            raise ValueError(f"cache unavailable: {key!r} not counted") from exc
 
     def incr(self, key, delta=1, version=None):
         # Callers already handle ValueError (a missing key): an unreachable

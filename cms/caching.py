@@ -327,6 +327,11 @@ def _cached_response(request, entry):
     return _finish(request, response, etag=entry["etag"], last_modified=entry["last_modified"])
 
 
+# Paths no page is cached under: the API keeps its own cache (``cache_api_response``),
+# so looking its requests up here was a wasted round trip on each of them.
+NEVER_PAGE_CACHED = ("/api/",)
+
+
 class PageCacheMiddleware:
     """Answer a cached page before the rest of the stack runs.
 
@@ -346,7 +351,11 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if is_anonymous_request(request) and page_cache_seconds() > 0:
+        if (
+            is_anonymous_request(request)
+            and page_cache_seconds() > 0
+            and not request.path_info.startswith(NEVER_PAGE_CACHED)
+        ):
             key = _page_key(request)
             generation, entry = _lookup(key)
             hit = _cached_response(request, entry)

@@ -163,3 +163,19 @@ def test_a_hit_answers_conditional_requests_with_the_stored_validators():
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
     assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_api_requests_make_no_page_cache_lookup(monkeypatch):
+    """No page is ever cached under /api/ (the API has its own cache): the
+    page cache's lookup there was a wasted round trip per request."""
+    from cms import caching
+
+    looked_up = []
+    lookup = caching._lookup
+    monkeypatch.setattr(caching, "_lookup", lambda key: looked_up.append(key) or lookup(key))
+    client = APIClient()
+    for _ in range(2):
+        assert client.get("/api/v1/tags/").status_code == 200
+    assert looked_up and all(key.startswith("api:") for key in looked_up)
+    client.get("/")  # a page is still looked up
+    assert any(key.startswith("public-pages:") for key in looked_up)

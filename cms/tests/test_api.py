@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from cms.http import AnonRateThrottle
+
 pytestmark = pytest.mark.django_db
 
 
@@ -90,6 +92,55 @@ def test_anonymous_throttle_gives_429(settings):
     codes = [client.get("/api/v1/tags/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert "Retry-After" in client.get("/api/v1/tags/")
+
+
+def test_throttle_window_ends_and_retry_after_says_when(settings):
+    from unittest import mock
+
+    settings.API_THROTTLE_RATES = {"anon": "2/minute", "user": "100/minute"}
+    client = APIClient()
+    start = 1_800_000_000.0 + 15  # 15 s into a minute
+    clock = mock.patch.object(AnonRateThrottle, "timer", return_value=start)
+    with clock:
+        codes = [client.get("/api/v1/tags/").status_code for _ in range(3)]
+        refused = client.get("/api/v1/tags/")
+    assert codes == [200, 200, 429]
+    assert refused["Retry-After"] == "45"  # the rest of the minute
+    with mock.patch.object(AnonRateThrottle, "timer", return_value=start + 45):
+        assert client.get("/api/v1/tags/").status_code == 200  # a new window
+
+
+def test_throttle_keeps_a_counter_not_a_history(rf, settings):
+    """One small integer per caller and window (an atomic increment), not
+    DRF's list of every request time, rewritten whole on each request."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+
+    settings.API_THROTTLE_RATES = {"anon": "1000/minute", "user": "1000/minute"}
+    request = Request(rf.get("/api/v1/tags/"))
+    request.user = AnonymousUser()
+    for _ in range(5):
+        throttle = AnonRateThrottle()
+        assert throttle.allow_request(request, None)
+    window = int(throttle.now // 60)
+    assert throttle.cache.get(f"{throttle.key}:{window}") == 5
+    assert throttle.cache.get(throttle.key) is None  # no history list
+
+
+def test_throttle_lets_requests_through_when_the_cache_is_unreachable(settings):
+    from unittest import mock
+
+    settings.API_THROTTLE_RATES = {"anon": "1/minute", "user": "1/minute"}
+    client = APIClient()
+    unreachable = ValueError("cache unavailable")
+    with (
+        mock.patch("django.core.cache.cache.add", return_value=False),
+        mock.patch("django.core.cache.cache.incr", side_effect=unreachable),
+        # Redis's one-round-trip counter (cms.cache_backends), when configured.
+        mock.patch("django.core.cache.cache.count", side_effect=unreachable, create=True),
+    ):
+        codes = [client.get("/api/v1/tags/").status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
 
 
 def test_anonymous_callers_are_held_to_the_anonymous_rate_only(settings):
