@@ -62,8 +62,8 @@ def base_env(label_db: str) -> dict:
             "DEBUG": "0",
             "SECURE_SSL_REDIRECT": "0",
             "SECURE_COOKIES": "0",
-            # Throttling stays on, at a rate the load never reaches; a one-second window,
-            # since DRF keeps the time of every request of the window in the cache.
+            # Throttling stays on (one counter per caller and window, cms.http), at a
+            # rate the load never reaches.
             "API_THROTTLE_ANON": "1000000000/second",
             "LOG_LEVEL": "ERROR",
             "PYTHONPATH": str(ROOT),
