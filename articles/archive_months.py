@@ -18,6 +18,7 @@ How the rows stay right:
   figures back only if no writer raised the version meanwhile, and never
   waits for a writer's lock (it skips the write instead), so a reader never
   stores figures older than a change and never blocks on an editor's save.
+  (A rebuild, below, does wait: it must count after the writers commit.)
 - Rows of another time zone (``TIME_ZONE`` was changed) are rebuilt.
 
 Queries: one for the rows, plus two per month that changed (its recount and
