@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from articles.archive_months import public_months
+from articles.archive_months import month_bounds, public_months
 from articles.models import Article, Category
 from articles.templatetags.public_site import shown_media
 from cms.caching import cache_public_page
@@ -93,10 +93,7 @@ def sitemap_index(request):
 def month_sitemap(request, year, month):
     if not 1 <= month <= 12 or not 1900 <= year <= 9999:
         raise Http404("No such month.")
-    start = timezone.make_aware(datetime.datetime(year, month, 1))
-    end = timezone.make_aware(
-        datetime.datetime(year + 1, 1, 1) if month == 12 else datetime.datetime(year, month + 1, 1)
-    )
+    start, end = month_bounds(datetime.date(year, month, 1))
     articles = list(
         _listing(
             Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)

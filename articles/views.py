@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from articles.archive_months import public_months
+from articles.archive_months import month_bounds, public_months
 from articles.middleware import find_redirect
 from articles.models import (
     TEASER_PICTURE_SPEC,
@@ -265,12 +265,6 @@ def author_detail(request, slug):
 # --- date archives -------------------------------------------------------------
 
 
-def _month_range(year, month):
-    start = timezone.make_aware(datetime.datetime(year, month, 1))
-    end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return start, timezone.make_aware(datetime.datetime(end_year, end_month, 1))
-
-
 def _check_year(year):
     if not FIRST_ARCHIVE_YEAR <= year <= timezone.now().year:
         raise Http404("No archive for that year.")
@@ -310,7 +304,7 @@ def archive_month(request, year, month):
     _check_year(year)
     if not 1 <= month <= 12:
         raise Http404("No such month.")
-    start, end = _month_range(year, month)
+    start, end = month_bounds(datetime.date(year, month, 1))
     page = _listing_page(
         request, Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)
     )
