@@ -51,6 +51,8 @@ def main() -> None:
         "article": article.get_absolute_url(),
         "tag": tag.get_absolute_url(),
         "search": "/search/?q=minister",
+        "archive index": "/archive/",
+        "sitemap index": "/sitemap.xml",
         "API list (50, expanded)": (
             "/api/v1/articles/?page_size=50&expand=authors,section,lead_media,tags"
         ),
