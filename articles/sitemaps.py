@@ -22,8 +22,9 @@ from django.views.decorators.http import require_safe
 
 from articles.archive_months import month_bounds, public_months
 from articles.models import Article, Category
-from articles.templatetags.public_site import shown_media
+from articles.urlbuild import build_url
 from cms.caching import cache_public_page
+from media_assets.models import MediaAsset
 
 NEWS_WINDOW = datetime.timedelta(days=2)
 NEWS_MAX_URLS = 1000  # Google News reads at most 1 000 URLs per sitemap.
@@ -34,20 +35,11 @@ def _absolute(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
-def _entries(articles):
-    for article in articles:
-        asset = shown_media(article.lead_media)
-        image = None
-        if asset is not None and asset.file:
-            image = {"loc": _absolute(asset.file.url), "caption": article.effective_lead_caption}
-        yield {"article": article, "loc": _absolute(article.get_absolute_url()), "image": image}
-
-
-# What templates/articles/sitemap_urlset.xml and _entries() read: the address,
-# the dates, the news fields, and the lead photo's file, caption and rights.
-# A month's sitemap builds thousands of rows; whole rows (bodies, every date
-# of the article and the photo) cost twice as much to read and build.
-SITEMAP_FIELDS = (
+# What a <url> shows (templates/articles/sitemap_urlset.xml): the address,
+# the dates, the news fields, and the lead photo's file and caption, unless
+# its rights expired.
+ROW_FIELDS = (
+    "pk",
     "slug",
     "section__slug",
     "updated_at",
@@ -61,8 +53,36 @@ SITEMAP_FIELDS = (
 )
 
 
-def _listing(queryset):
-    return queryset.select_related("section", "lead_media").only(*SITEMAP_FIELDS)
+def _entries(queryset) -> list[dict]:
+    """The <url> entries of ``queryset``'s articles, as plain rows: a month's
+    sitemap lists thousands, and building three model instances for each
+    (article, section, photo) and formatting dates in the template cost
+    most of its time (522 ms for 6 400 at 1 000 000 articles). What each
+    shows is what ``get_absolute_url``, ``shown_media`` and
+    ``effective_lead_caption`` give for the same article."""
+    storage = MediaAsset._meta.get_field("file").storage
+    now = timezone.now()
+    entries = []
+    for row in queryset.values(*ROW_FIELDS):
+        url = build_url(
+            "articles:article", section=row["section__slug"], pk=row["pk"], slug=row["slug"]
+        )
+        expires = row["lead_media__rights_expire_at"]
+        image = None
+        if row["lead_media__file"] and (expires is None or expires > now):
+            caption = row["lead_caption"] or row["lead_media__caption"] or ""
+            image = {"loc": _absolute(storage.url(row["lead_media__file"])), "caption": caption}
+        entries.append(
+            {
+                "loc": _absolute(url),
+                "lastmod": timezone.localtime(row["updated_at"]).isoformat(),
+                "published": timezone.localtime(row["publish_at"]).isoformat(),
+                "language": row["language"],
+                "headline": row["headline"],
+                "image": image,
+            }
+        )
+    return entries
 
 
 @require_safe
@@ -94,17 +114,17 @@ def month_sitemap(request, year, month):
     if not 1 <= month <= 12 or not 1900 <= year <= 9999:
         raise Http404("No such month.")
     start, end = month_bounds(datetime.date(year, month, 1))
-    articles = list(
-        _listing(
-            Article.objects.public().filter(publish_at__gte=start, publish_at__lt=end)
-        ).order_by("publish_at", "id")
+    entries = _entries(
+        Article.objects.public()
+        .filter(publish_at__gte=start, publish_at__lt=end)
+        .order_by("publish_at", "id")
     )
-    if not articles:
+    if not entries:
         raise Http404("Nothing was published that month.")
     return render(
         request,
         "articles/sitemap_urlset.xml",
-        {"entries": list(_entries(articles)), "news": False},
+        {"entries": entries, "news": False},
         content_type=CONTENT_TYPE,
     )
 
@@ -128,16 +148,16 @@ def sections_sitemap(request):
 def news_sitemap(request):
     """Google News: public articles published in the last two days."""
     since = timezone.now() - NEWS_WINDOW
-    articles = list(
-        _listing(Article.objects.public().filter(publish_at__gte=since)).order_by(
-            "-publish_at", "-id"
-        )[:NEWS_MAX_URLS]
+    entries = _entries(
+        Article.objects.public()
+        .filter(publish_at__gte=since)
+        .order_by("-publish_at", "-id")[:NEWS_MAX_URLS]
     )
     return render(
         request,
         "articles/sitemap_urlset.xml",
         {
-            "entries": list(_entries(articles)),
+            "entries": entries,
             "news": True,
             "publication": settings.SITE_NAME,
             # A urlset needs one <url>: on a quiet weekend that is the home page.

@@ -196,3 +196,23 @@ def test_month_sitemap_reads_only_the_columns_it_shows(client):
     (sql,) = [q["sql"] for q in ctx.captured_queries]
     for column in ('"body"', '"dek"', '"keywords"', '"credit"', '"created_at"', '"word_count"'):
         assert column not in sql, column
+
+
+def test_sitemap_dates_are_local_iso_8601_and_captions_fall_back(client, settings):
+    """Entries are built from plain rows (articles.sitemaps._entries): the
+    dates are what the template's date:"c" gave, in the site's time zone, and
+    a photo without an article override keeps its own caption."""
+    settings.TIME_ZONE = "Asia/Riyadh"
+    photo = make_media(with_file=True, caption="Its own caption & more")
+    article = make_article(
+        publish_at=timezone.now() - datetime.timedelta(hours=3), lead_media=photo
+    )
+    month = timezone.localtime(article.publish_at)
+    body = client.get(f"/sitemaps/articles-{month.year}-{month.month}.xml").content.decode()
+    article.refresh_from_db()
+    lastmod = timezone.localtime(article.updated_at).isoformat()
+    assert lastmod.endswith("+03:00") and f"<lastmod>{lastmod}</lastmod>" in body
+    assert "<image:caption>Its own caption &amp; more</image:caption>" in body
+    news = client.get("/sitemap-news.xml").content.decode()
+    published = timezone.localtime(article.publish_at).isoformat()
+    assert f"<news:publication_date>{published}</news:publication_date>" in news
