@@ -6,11 +6,12 @@ the editor page is written to var/screenshots/ (ignored by git)."""
 import os
 import re
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connections
 
 from articles.models import Article
@@ -63,6 +64,22 @@ def browser(monkeypatch):
         # outlives the test and PostgreSQL refuses to drop the test database.
         connections.close_all()
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def roles():
+    """The newsroom's groups come from a data migration (articles 0003), and a
+    transactional test run before this one (they run last, in file order)
+    flushed every table: made again here, with their permissions, which the
+    flush's post_migrate has made again."""
+    ROLES = import_module("articles.migrations.0003_add_roles").ROLES  # noqa: N806
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
 
 
 def member(name, group):
