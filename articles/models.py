@@ -560,7 +560,13 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return build_url("articles:article", section=self.section.slug, pk=self.pk, slug=self.slug)
+        return self.address(self.section.slug, self.pk, self.slug)
+
+    @staticmethod
+    def address(section_slug: str, pk: int, slug: str) -> str:
+        """An article's public address from its parts: ``get_absolute_url``,
+        and lists read as plain rows (articles.sitemaps)."""
+        return build_url("articles:article", section=section_slug, pk=pk, slug=slug)
 
     def get_short_url(self):
         return build_url("articles:short", pk=self.pk)
@@ -598,11 +604,17 @@ class Article(models.Model):
             return ", ".join(names[:-1]) + " and " + names[-1]
         return names[0] if names else ""
 
+    @staticmethod
+    def lead_caption_of(override: str, photo_caption: str | None) -> str:
+        """The caption shown under a lead photo: the article's own, else the
+        photo's (``effective_lead_caption``; lists read as plain rows)."""
+        return override or photo_caption or ""
+
     @property
     def effective_lead_caption(self) -> str:
-        if self.lead_caption:
-            return self.lead_caption
-        return self.lead_media.caption if self.lead_media else ""
+        return self.lead_caption_of(
+            self.lead_caption, self.lead_media.caption if self.lead_media else ""
+        )
 
 
 class ArticleAuthor(models.Model):
