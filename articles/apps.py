@@ -26,3 +26,7 @@ class ArticlesConfig(AppConfig):
         from articles import archive_months
 
         archive_months.connect_signals()
+
+        from articles import term_counts
+
+        term_counts.connect_signals()

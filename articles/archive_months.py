@@ -31,11 +31,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import F, Max
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from articles.models import ArchiveMonth, Article, public_q
+from articles.models import ArchiveMonth, Article, public_figures, public_q, public_until
 
 # A read recounts at most this many changed months one by one (two queries
 # each); more (after a bulk import, or the migration that made the table),
@@ -158,18 +158,12 @@ def public_months(*, year: int | None = None) -> list[Month]:
 def _figures(now: datetime.datetime) -> dict:
     """The aggregates of one month's published articles (see ``_fill``)."""
     public = public_q(now)
-    return {
-        "count": Count("pk", filter=public),
-        "lastmod": Max("updated_at", filter=public),
-        "next_publication": Min("publish_at", filter=Q(publish_at__gt=now)),
-        "next_expiry": Min("expires_at", filter=Q(publish_at__lte=now, expires_at__gt=now)),
-    }
+    return {**public_figures(now), "lastmod": Max("updated_at", filter=public)}
 
 
 def _fill(row: ArchiveMonth, figures: dict) -> None:
-    changes = [m for m in (figures["next_publication"], figures["next_expiry"]) if m]
     row.count, row.lastmod = figures["count"], figures["lastmod"]
-    row.valid_until = min(changes) if changes else None
+    row.valid_until = public_until(figures)
 
 
 def _recount(row: ArchiveMonth, now: datetime.datetime) -> None:

@@ -968,17 +968,24 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
     return rows
 
 
-def reindex_articles(ids: Iterable[int]) -> None:
+def reindex_articles(ids: Iterable[int], *, counts: bool = True) -> None:
     """Rebuild the search index entries of the articles ``ids`` (missing ids
     are dropped from the index), and the index of their body figures
-    (``media_usage.sync_body_figures``). Call it after any write that skips
-    ``save()`` signals: bulk_create, QuerySet.update, imports. Runs in the
-    caller's transaction; one statement per 2 000 articles on PostgreSQL,
-    plus the figures' three."""
+    (``media_usage.sync_body_figures``), and mark their sections, tags and
+    authors as changed (``term_counts.mark_articles``; ``counts=False``
+    when only a name or a photo changed, which changes no count). Call it
+    after any write that skips ``save()`` signals: bulk_create,
+    QuerySet.update, imports. Runs in the caller's transaction; one
+    statement per 2 000 articles on PostgreSQL, plus the figures' three and
+    the marks' one."""
+    from articles.term_counts import mark_articles
+
     ids = sorted({int(pk) for pk in ids})
     for start in range(0, len(ids), REINDEX_CHUNK):
         chunk = ids[start : start + REINDEX_CHUNK]
         sync_body_figures(chunk)
+        if counts:
+            mark_articles(chunk)
         with connection.cursor() as cursor:
             if _is_postgres():
                 cursor.execute(_pg_index_sql("a.id = ANY(%s)"), [chunk])
@@ -1207,7 +1214,7 @@ def _on_related_save(sender, instance, raw=False, **kwargs):
         articles = Article.objects.filter(authors=instance)
     else:
         articles = Article.objects.filter(lead_media=instance)
-    reindex_articles(articles.values_list("pk", flat=True))
+    reindex_articles(articles.values_list("pk", flat=True), counts=False)
 
 
 def _on_article_author_change(sender, instance, raw=False, origin=None, **kwargs):

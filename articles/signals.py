@@ -49,17 +49,19 @@ def connect():
 def remember_old_address(sender, instance, raw=False, **kwargs):
     """pre_save: note where the row lived before this save (one query). For
     an article, the same query notes its old publication time: the archive
-    month it may leave (``articles.archive_months``)."""
+    month it may leave (``articles.archive_months``) and its old section,
+    whose count it may leave (``articles.term_counts``)."""
     if raw or instance.pk is None:
         return
     if sender.__name__ == "Article":
         old = (
             sender.objects.filter(pk=instance.pk)
-            .values_list("section__slug", "slug", "first_published_at", "publish_at")
+            .values_list("section__slug", "slug", "first_published_at", "publish_at", "section_id")
             .first()
         )
         instance._old_address = old[:3] if old else None
         instance._old_publish_at = old[3] if old else None
+        instance._old_section_id = old[4] if old else None
     else:
         instance._old_address = (
             sender.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()

@@ -32,7 +32,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from articles import archive_months, demo
+from articles import archive_months, demo, term_counts
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
 from articles.search import index_unindexed, no_statement_timeout, reindex_articles
 from media_assets.models import MediaAsset
@@ -359,7 +359,9 @@ class Command(BaseCommand):
                     _bulk_write(synth, have + start, dates[start : start + count])
                 if verbosity >= 2 or (verbosity and (start // BATCH) % 25 == 0):
                     self.stdout.write(f"  {have + start + count} articles")
-        archive_months.rebuild()  # bulk INSERTs and COPY send no signal
+        # Bulk INSERTs and COPY send no signal.
+        archive_months.rebuild()
+        term_counts.rebuild()
         _bump_page_cache()
         elapsed = time.monotonic() - started
         self.stdout.write(
