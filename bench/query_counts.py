@@ -57,6 +57,10 @@ def main() -> None:
             "/api/v1/articles/?page_size=50&expand=authors,section,lead_media,tags"
         ),
         "API detail": f"/api/v1/articles/{article.pk}/",
+        # With article_count, kept per term (articles.term_counts).
+        "API categories": "/api/v1/categories/",
+        "API authors": "/api/v1/authors/",
+        "API tags": "/api/v1/tags/",
     }
     client = Client()
     print(f"{connection.vendor}, archive up to article id {total['id'] if total else 0}\n")
