@@ -685,6 +685,25 @@ class SearchDocument(models.Model):
         return f"search document of {self.article_id}"
 
 
+class SearchWord(models.Model):
+    """A word of the headlines and standfirsts of published articles, with
+    how many use it: the vocabulary that ``articles.spelling`` suggests
+    corrections from ("Did you mean …?"). Kept by ``reindex_articles``
+    (new words) and ``rebuild_search_words`` (counts). On PostgreSQL a GIN
+    trigram index on ``word`` (migration 0017) serves the similarity search
+    (``word % 'sumit'``)."""
+
+    word = models.CharField("word", max_length=40, primary_key=True)
+    documents = models.PositiveIntegerField("articles", default=1)
+
+    class Meta:
+        verbose_name = "search word"
+        verbose_name_plural = "search words"
+
+    def __str__(self):
+        return self.word
+
+
 class BodyFigure(models.Model):
     """A Media ID that an article's body shows as a figure
     (``<figure data-media-id="N">``): derived from the body by

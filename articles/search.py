@@ -129,6 +129,18 @@ class ParsedQuery:
         alternatives = tuple(dict.fromkeys((w,) for w in self.words))
         return ParsedQuery(clauses=(alternatives,), excluded=self.excluded)
 
+    def replaced(self, words: dict[str, str]) -> "ParsedQuery":
+        """The same query with ``words`` swapped (spelling corrections);
+        excluded words stay as they are."""
+
+        def swap(phrase):
+            return tuple(words.get(w, w) for w in phrase)
+
+        return ParsedQuery(
+            clauses=tuple(tuple(swap(p) for p in clause) for clause in self.clauses),
+            excluded=self.excluded,
+        )
+
     def as_websearch(self) -> str:
         """Written back as clean websearch_to_tsquery input."""
 
@@ -219,6 +231,11 @@ class SearchResults:
     # True when the database gave up on the query (statement timeout): there
     # are no results to show, and the reader should try a narrower query.
     timed_out: bool = False
+    # A spelling correction of ``query`` (articles.spelling), offered when
+    # some word matched nothing; ``corrected``: nothing matched ``query`` and
+    # these results are the correction's.
+    suggestion: str = ""
+    corrected: bool = False
 
     @property
     def num_pages(self) -> int:
@@ -802,6 +819,51 @@ def search_articles(
     page: int = 1,
     per_page: int = PAGE_SIZE,
     queryset=None,
+    suggest: bool = True,
+) -> SearchResults:
+    """Search public articles (``_search``), with spelling suggestions: when
+    a word of ``query`` matched nothing (no results, or results of some of
+    the words only) and the vocabulary knows a close word
+    (``articles.spelling``), ``suggestion`` is the corrected query; when
+    ``query`` found nothing and the correction finds articles, the results
+    are the correction's (``corrected``). Costs nothing more when every word
+    matched; otherwise one query for the words, one per unknown word and,
+    for a query that found nothing, the corrected search.
+    """
+    filters = {
+        "language": language, "section": section, "year": year, "tag": tag,
+        "page": page, "per_page": per_page, "queryset": queryset,
+    }  # fmt: skip
+    results = _search(query, **filters)
+    if not suggest or results.timed_out or (results.total and not results.any_word):
+        return results
+    from articles import spelling
+
+    parsed = parse_query(query)
+    fixes = spelling.corrections(parsed.words)
+    if not fixes:
+        return results
+    suggestion = parsed.replaced(fixes).as_websearch()
+    if results.total:
+        results.suggestion = suggestion
+        return results
+    instead = _search(suggestion, **filters)
+    if not instead.total:
+        return results
+    instead.query, instead.suggestion, instead.corrected = results.query, suggestion, True
+    return instead
+
+
+def _search(
+    query: str,
+    *,
+    language: str | None = None,
+    section=None,
+    year: int | None = None,
+    tag=None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    queryset=None,
 ) -> SearchResults:
     """Search public articles.
 
@@ -968,24 +1030,27 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
     return rows
 
 
-def reindex_articles(ids: Iterable[int], *, counts: bool = True) -> None:
+def reindex_articles(ids: Iterable[int], *, content: bool = True) -> None:
     """Rebuild the search index entries of the articles ``ids`` (missing ids
     are dropped from the index), and the index of their body figures
-    (``media_usage.sync_body_figures``), and mark their sections, tags and
-    authors as changed (``term_counts.mark_articles``; ``counts=False``
-    when only a name or a photo changed, which changes no count). Call it
-    after any write that skips ``save()`` signals: bulk_create,
+    (``media_usage.sync_body_figures``); mark their sections, tags and
+    authors as changed (``term_counts.mark_articles``) and add their new
+    words to the spelling vocabulary (``spelling.add_words``), both left
+    out with ``content=False``, when only a related name or photo changed.
+    Call it after any write that skips ``save()`` signals: bulk_create,
     QuerySet.update, imports. Runs in the caller's transaction; one
-    statement per 2 000 articles on PostgreSQL, plus the figures' three and
-    the marks' one."""
+    statement per 2 000 articles on PostgreSQL, plus the figures' three,
+    the marks' one and the words' one (two on SQLite)."""
+    from articles.spelling import add_words
     from articles.term_counts import mark_articles
 
     ids = sorted({int(pk) for pk in ids})
     for start in range(0, len(ids), REINDEX_CHUNK):
         chunk = ids[start : start + REINDEX_CHUNK]
         sync_body_figures(chunk)
-        if counts:
+        if content:
             mark_articles(chunk)
+            add_words(chunk)
         with connection.cursor() as cursor:
             if _is_postgres():
                 cursor.execute(_pg_index_sql("a.id = ANY(%s)"), [chunk])
@@ -1214,7 +1279,7 @@ def _on_related_save(sender, instance, raw=False, **kwargs):
         articles = Article.objects.filter(authors=instance)
     else:
         articles = Article.objects.filter(lead_media=instance)
-    reindex_articles(articles.values_list("pk", flat=True), counts=False)
+    reindex_articles(articles.values_list("pk", flat=True), content=False)
 
 
 def _on_article_author_change(sender, instance, raw=False, origin=None, **kwargs):

@@ -32,7 +32,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from articles import archive_months, demo, term_counts
+from articles import archive_months, demo, spelling, term_counts
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
 from articles.search import index_unindexed, no_statement_timeout, reindex_articles
 from media_assets.models import MediaAsset
@@ -362,6 +362,7 @@ class Command(BaseCommand):
         # Bulk INSERTs and COPY send no signal.
         archive_months.rebuild()
         term_counts.rebuild()
+        spelling.rebuild()
         _bump_page_cache()
         elapsed = time.monotonic() - started
         self.stdout.write(
