@@ -6,20 +6,28 @@ Counted for each page, that read every public article of the page's terms:
 Here a page is its rows, plus a recount of the terms that changed since the
 last read. The rules are those of ``articles.archive_months``:
 
-- A write raises the ``version`` of every term it may change the count of, in
-  the writer's own transaction: the terms an article has after the write
-  (``mark_articles``, which ``articles.search.reindex_articles`` calls, so
-  every save, link change and bulk path that reindexes also marks), and the
-  ones it leaves (``mark_terms``: the old section, a removed tag or byline, a
-  deleted article's terms), from the signals below.
-- Writers insert a missing row (``INSERT ... ON CONFLICT``), so a reader that
-  counts a row a writer has not committed yet cannot keep its figures.
+- A write raises the ``version`` of every term it may change the count of:
+  the terms an article has after the write (``mark_articles``, which
+  ``articles.search.reindex_articles`` calls, so every save, link change and
+  bulk path that reindexes also marks), and the ones it leaves
+  (``mark_terms``: the old section, a removed tag or byline, a deleted
+  article's terms), from the signals below.
+- The marks are written once the writer's transaction has committed, in one
+  statement (``INSERT ... ON CONFLICT``, which also makes missing rows).
+  Written inside it, they held the terms' rows until the commit: two editors
+  saving articles with a tag in common waited for each other, and
+  deadlocked (36 of 240 concurrent saves did). After the commit a reader
+  may, for the moment between the commit and the mark, serve the count from
+  before it; a recount made from before the commit can never be kept once
+  the mark is written (the version it read is gone). A process that dies in
+  that moment leaves the terms unmarked until their next change or
+  ``rebuild_term_counts``.
 - A reader recounts the rows whose ``counted_version`` lags or whose
   ``valid_until`` (the next scheduled publication or rights expiry among the
   term's published articles) has passed, in one aggregate for the whole page,
   and writes them back in one UPDATE that keeps only the rows no writer
-  raised meanwhile. On PostgreSQL it skips rows a writer holds instead of
-  waiting for its commit.
+  raised meanwhile. On PostgreSQL it skips rows a writer (or ``rebuild``)
+  holds instead of waiting.
 
 Queries for a page: one for its rows; after a change, two more (the
 recount and the write-back), and two for terms without a row yet (insert
@@ -66,18 +74,28 @@ MARK_CHUNK = 2000
 
 
 def mark_articles(ids: Iterable[int], *, extra: Iterable[tuple[str, int]] = ()) -> None:
-    """Raise the version of every section, tag and author these articles now
+    """Raise the version of every section, tag and author these articles
     have, and of the ``(kind, term id)`` pairs in ``extra`` (terms they
-    left). One statement per ``MARK_CHUNK`` articles, creating missing rows.
-    Rows are taken in (kind, term id) order, so that two writers that mark
-    the same terms take their locks in the same order."""
-    ids = sorted({int(pk) for pk in ids})
-    extra = sorted({(str(kind), int(term)) for kind, term in extra if term is not None})
+    left), creating missing rows: once the writer's transaction commits
+    (``transaction.on_commit``), or at once outside a transaction. The
+    articles' terms are read when the marks are written, so after the
+    commit: a caller that is about to remove links (a delete, a clear)
+    passes what it removes in ``extra`` (``terms_of``)."""
+    ids = {int(pk) for pk in ids}
+    extra = {(str(kind), int(term)) for kind, term in extra if term is not None}
     if not ids and not extra:
         return
-    chunks = [ids[start : start + MARK_CHUNK] for start in range(0, len(ids), MARK_CHUNK)]
-    for number, chunk in enumerate(chunks or [[]]):
-        _upsert(chunk, extra if number == 0 else [])
+    if not connection.in_atomic_block:
+        _write(ids, extra)
+        return
+    # One pending set per connection (so per thread), written by the first
+    # callback that runs; the others find it empty. Marks of a transaction
+    # that rolled back stay in it and are written with the next ones: a
+    # needless recount, never a missed one.
+    pending_ids, pending_extra = _pending()
+    pending_ids |= ids
+    pending_extra |= extra
+    transaction.on_commit(_flush, robust=True)
 
 
 def mark_terms(kind: str, ids: Iterable[int | None]) -> None:
@@ -85,17 +103,58 @@ def mark_terms(kind: str, ids: Iterable[int | None]) -> None:
     mark_articles([], extra=[(kind, pk) for pk in ids])
 
 
-def _upsert(article_ids: list[int], pairs: list[tuple[str, int]]) -> None:
+def terms_of(ids: Iterable[int]) -> set[tuple[str, int]]:
+    """The ``(kind, term id)`` pairs these articles have now (one query)."""
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return set()
+    selects, params = _link_selects(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(selects), params)
+        return {(kind, int(term)) for kind, term in cursor.fetchall()}
+
+
+def _pending() -> tuple[set, set]:
+    if not hasattr(connection, "_term_count_marks"):
+        connection._term_count_marks = (set(), set())
+    return connection._term_count_marks
+
+
+def _flush() -> None:
+    pending_ids, pending_extra = _pending()
+    ids, extra = set(pending_ids), set(pending_extra)
+    pending_ids.clear()
+    pending_extra.clear()
+    _write(ids, extra)
+
+
+def _write(ids: set[int], extra: set[tuple[str, int]]) -> None:
+    """One statement per ``MARK_CHUNK`` articles. Rows are taken in (kind,
+    term id) order, so that two writers that mark the same terms at once
+    take their locks in the same order."""
+    if not ids and not extra:
+        return
+    ids, extra = sorted(ids), sorted(extra)
+    chunks = [ids[start : start + MARK_CHUNK] for start in range(0, len(ids), MARK_CHUNK)]
+    for number, chunk in enumerate(chunks or [[]]):
+        _upsert(chunk, extra if number == 0 else [])
+
+
+def _link_selects(article_ids: list[int]) -> tuple[list[str], list]:
     selects, params = [], []
-    if article_ids:
-        marks = ", ".join(["%s"] * len(article_ids))
-        for kind, (table, article_column, term_column) in _LINKS.items():
-            selects.append(
-                f"SELECT CAST(%s AS varchar(8)) AS kind, {term_column} AS term_id "  # noqa: S608
-                f"FROM {table} "
-                f"WHERE {article_column} IN ({marks}) AND {term_column} IS NOT NULL"
-            )
-            params += [str(kind), *article_ids]
+    marks = ", ".join(["%s"] * len(article_ids))
+    for kind, (table, article_column, term_column) in _LINKS.items():
+        selects.append(
+            f"SELECT CAST(%s AS varchar(8)) AS kind, {term_column} AS term_id "  # noqa: S608
+            f"FROM {table} "
+            f"WHERE {article_column} IN ({marks}) AND {term_column} IS NOT NULL"
+        )
+        params += [str(kind), *article_ids]
+    return selects, params
+
+
+def _upsert(article_ids: list[int], pairs: list[tuple[str, int]]) -> None:
+    selects, params = _link_selects(article_ids) if article_ids else ([], [])
     for kind, term in pairs:
         selects.append("SELECT CAST(%s AS varchar(8)) AS kind, CAST(%s AS bigint) AS term_id")
         params += [kind, term]
@@ -234,8 +293,8 @@ def _on_article_save(sender, instance, raw=False, created=False, **kwargs):
 
 
 def _on_article_delete(sender, instance, **kwargs):
-    # Before the cascade removes its tags and bylines.
-    mark_articles([instance.pk])
+    # Read before the cascade removes its tags and bylines.
+    mark_articles([], extra=terms_of([instance.pk]))
 
 
 def _on_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -245,7 +304,7 @@ def _on_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
     elif action == "post_remove":
         mark_terms(Kind.TAG, pk_set or [])
     elif action == "pre_clear":
-        mark_articles([instance.pk])
+        mark_terms(Kind.TAG, [tag for kind, tag in terms_of([instance.pk]) if kind == Kind.TAG])
 
 
 def _on_byline_change(sender, instance, raw=False, **kwargs):
