@@ -178,8 +178,8 @@ def rebuild() -> int:
     Returns the number of rows."""
     now = timezone.now()
     with transaction.atomic():
-        # Writers that raised a row commit before the count (their row locks
-        # are waited for).
+        # Marks written meanwhile wait for these locks, then raise the new
+        # rows: a needless recount, never a missed change.
         list(TermCount.objects.select_for_update().only("pk"))
         rows = []
         for kind in Kind:
@@ -196,7 +196,9 @@ def rebuild() -> int:
             rows += [TermCount(kind=kind, term_id=pk, counted_version=1)
                      for pk in terms if pk not in counted]  # fmt: skip
         TermCount.objects.all().delete()
-        TermCount.objects.bulk_create(rows, batch_size=1000)
+        # A row a reader or a mark made meanwhile (a term that had none) is
+        # kept as it is: uncounted, so it is counted when read.
+        TermCount.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
 
 

@@ -282,6 +282,25 @@ def test_generate_archive_counts_every_term():
     assert_all_true()
 
 
+def test_a_row_made_while_rebuild_counts_is_kept_uncounted():
+    tag = make_tag()
+    make_article(tags=[tag])
+    real_bulk_create = TermCount.objects.bulk_create
+
+    def meanwhile(rows, **kwargs):
+        # A reader or a mark makes the tag's row between the rebuild's
+        # DELETE and its INSERT (a term that had no row).
+        TermCount.objects.filter(kind=Kind.TAG, term_id=tag.pk).delete()
+        real_bulk_create([TermCount(kind=Kind.TAG, term_id=tag.pk)])
+        return real_bulk_create(rows, **kwargs)
+
+    with mock.patch.object(TermCount.objects, "bulk_create", side_effect=meanwhile):
+        term_counts.rebuild()
+    row = TermCount.objects.get(kind=Kind.TAG, term_id=tag.pk)
+    assert row.counted_version < row.version  # the other's row, to be counted
+    assert kept(Kind.TAG) == truth(Kind.TAG) == {tag.pk: 1}
+
+
 def test_rebuild_command_counts_what_a_raw_write_left_out():
     tag = make_tag()
     article = make_article(tags=[tag])
