@@ -827,8 +827,9 @@ def search_articles(
     (``articles.spelling``), ``suggestion`` is the corrected query; when
     ``query`` found nothing and the correction finds articles, the results
     are the correction's (``corrected``). Costs nothing more when every word
-    matched; otherwise one query for the words, one per unknown word and,
-    for a query that found nothing, the corrected search.
+    matched; otherwise one query for the words, one per unknown word and
+    the corrected search (a correction is offered only when public articles
+    have all of its words).
     """
     filters = {
         "language": language, "section": section, "year": year, "tag": tag,
@@ -844,11 +845,14 @@ def search_articles(
     if not fixes:
         return results
     suggestion = parsed.replaced(fixes).as_websearch()
+    # Offered only when public articles have every word of it: the
+    # vocabulary also holds the words of scheduled and expired articles,
+    # which a reader must not learn from a suggestion.
+    instead = _search(suggestion, **filters)
+    if not instead.total or instead.any_word:
+        return results
     if results.total:
         results.suggestion = suggestion
-        return results
-    instead = _search(suggestion, **filters)
-    if not instead.total:
         return results
     instead.query, instead.suggestion, instead.corrected = results.query, suggestion, True
     return instead

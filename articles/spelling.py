@@ -16,8 +16,10 @@ The vocabulary is kept current by ``add_words`` (called by
 ``articles.search.reindex_articles``, so by every save and bulk path): a new
 word is added at once with a count of one. ``rebuild`` counts every word
 afresh (after a bulk load; ``python manage.py rebuild_search_words``). A
-word that no public article uses any more is harmless: a suggestion is
-offered only when it finds articles.
+word that no public article uses (any more, or yet: the vocabulary holds
+scheduled and expired articles' words too, so that they are known when they
+go live) is never shown: a suggestion is offered only when public articles
+have every one of its words (``articles.search.search_articles``).
 """
 
 import difflib

@@ -95,6 +95,9 @@ def test_no_suggestion_when_nothing_is_close_or_the_correction_finds_nothing(cli
 
 
 def test_excluded_words_and_phrases_keep_their_place(archive):
+    # A public article the correction finds (the fixture's Riyadh summit
+    # mentions refugees, which the query excludes).
+    make_article(section=archive[0].section, headline="Riyadh summit opens")
     results = search_articles('"riyadh sumit" -refugees')
     assert results.suggestion == '"riyadh summit" -refugees'
 
@@ -113,3 +116,20 @@ def test_rebuild_command_and_generate_archive_fill_the_vocabulary(archive):
     )
     word = spelling.words_of(some.headline).pop()
     assert SearchWord.objects.filter(word=word).exists()
+
+
+def test_a_scheduled_articles_word_is_never_suggested(archive):
+    """The vocabulary knows an embargoed headline's words; a reader must not
+    learn them from "Did you mean …?", even beside a word that matches."""
+    import datetime
+
+    from django.utils import timezone
+
+    make_article(
+        headline="Zanzibar accord signed",
+        publish_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    assert SearchWord.objects.filter(word="zanzibar").exists()
+    for query in ("zanzibat", "zanzibat geneva"):
+        results = search_articles(query)
+        assert not results.suggestion and not results.corrected
