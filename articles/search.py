@@ -828,7 +828,8 @@ def search_articles(
     ``query`` found nothing and the correction finds articles, the results
     are the correction's (``corrected``). Costs nothing more when every word
     matched; otherwise one query for the words, one per unknown word and
-    the corrected search (a correction is offered only when public articles
+    either an EXISTS of the correction (when some words matched) or the
+    corrected search (a correction is offered only when public articles
     have all of its words).
     """
     filters = {
@@ -839,6 +840,7 @@ def search_articles(
     if not suggest or results.timed_out or (results.total and not results.any_word):
         return results
     from articles import spelling
+    from articles.models import Article
 
     parsed = parse_query(query)
     fixes = spelling.corrections(parsed.words)
@@ -848,11 +850,14 @@ def search_articles(
     # Offered only when public articles have every word of it: the
     # vocabulary also holds the words of scheduled and expired articles,
     # which a reader must not learn from a suggestion.
+    if results.total:
+        # Some words matched: one EXISTS over public articles, not a search.
+        base = Article.objects.public() if queryset is None else queryset
+        if base.search(suggestion).exists():
+            results.suggestion = suggestion
+        return results
     instead = _search(suggestion, **filters)
     if not instead.total or instead.any_word:
-        return results
-    if results.total:
-        results.suggestion = suggestion
         return results
     instead.query, instead.suggestion, instead.corrected = results.query, suggestion, True
     return instead
