@@ -33,7 +33,9 @@ ranking and counting most of the archive):
 - only the newest ``SEARCH_CANDIDATES`` matches are ranked (by
   ``ts_rank_cd`` and recency), found through a bounded GIN probe or, for
   common words, by testing the newest articles (``_pg_candidates``), so a
-  broad query shows the most relevant of its recent matches;
+  broad query shows the most relevant of its recent matches; which way is
+  chosen by the planner's estimate (``EXPLAIN``, from the statistics ANALYZE
+  keeps of the commonest lexemes), which reads no document;
 - when there are more matches than that, the total and the facets are
   estimated from a fixed sample of the index (``ESTIMATE_SAMPLE_ROWS``
   documents spread over the ids) and ``SearchResults.estimated`` says so: pages show "about".
@@ -46,12 +48,14 @@ ranking and counting most of the archive):
 """
 
 import html
+import json
 import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -86,8 +90,6 @@ RECENT_WINDOW = 1500
 # for a walk of the date index to meet them soon. Kept small: a phrase makes
 # PostgreSQL re-read each probed document.
 FILTER_PROBE = 500
-# Sample hits needed before the sample's word is trusted to skip the probe.
-ESTIMATE_MIN_HITS = 5
 # Snippets are cut from the start of the body (the lead paragraphs): bounded
 # work per result however long the article.
 SNIPPET_SOURCE_CHARS = 1500
@@ -405,28 +407,51 @@ def _pg_tsquery_sql(parsed: ParsedQuery, language: str | None) -> tuple[str, lis
 
 def _year_sql() -> tuple[str, list]:
     tzname = timezone.get_current_timezone_name() if settings.USE_TZ else "UTC"
-    return "EXTRACT(YEAR FROM articles_article.publish_at AT TIME ZONE %s)", [tzname]
+    # An integer: the driver reads it faster than EXTRACT's numeric.
+    return "EXTRACT(YEAR FROM articles_article.publish_at AT TIME ZONE %s)::integer", [tzname]
+
+
+class Candidates(NamedTuple):
+    """What _pg_candidates found."""
+
+    rows: list  # [(id, section id, year)], newest first
+    complete: bool  # exactly the newest ``limit`` matches, or all of them
+    exact: dict | None  # matches per (section id, year), when the probe saw all
+    estimate: dict | None  # the sample's figures (_pg_estimate), when asked for
 
 
 def _pg_candidates(
-    queryset, parsed: ParsedQuery, language: str | None, limit: int, *, probe: bool = True
-):
-    """The newest matches, at most ``limit``, as [(id, section id, year)],
-    newest first, and whether they are exactly the newest ``limit`` matches
-    (or all of them).
+    queryset,
+    parsed: ParsedQuery,
+    language: str | None,
+    limit: int,
+    *,
+    probe: bool = True,
+    estimate: bool = False,
+) -> Candidates:
+    """The newest matches, at most ``limit``, whether they are exactly the
+    newest ``limit`` matches (or all of them), and their counts: exact when
+    the GIN probe saw every match, estimated (``estimate``) when the newest
+    articles were walked.
 
     Every step is bounded, whatever the archive and however common the words,
     and none relies on the planner guessing how many articles match:
 
     1. the GIN index gives at most ``GIN_PROBE`` matching documents, which
        are joined to the articles: when the index had no more, these are all
-       the matches;
+       the matches, and they are counted in the same statement (so fewer
+       than ``GIN_PROBE`` matches need no sample to be counted);
     2. otherwise the words are common: the newest ``RECENT_WINDOW`` articles
        (the date index) are tested one by one until ``limit`` match.
 
-    ``probe=False`` goes straight to 2 (the sample says the words are
+    ``probe=False`` goes straight to 2 (the planner expects the words to be
     common: building the index's bitmap of most of the archive would be
-    wasted)."""
+    wasted); with ``estimate`` the walk's statement also brings the sample's
+    figures (common words match more than are ranked, and their counts are
+    then estimated: one statement, not two). Should the newest articles
+    hold less than a page of matches after all, the probe is made then:
+    common words that seldom go together, or a planner that thought a rare
+    word common (no statistics yet), cost a walk, never the matches."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
@@ -435,26 +460,47 @@ def _pg_candidates(
     tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
     year, year_params = _year_sql()
     # Constant table names and the ORM's own WHERE; values are parameters.
+    # Rows of kind 0: the newest matches (one row of NULLs when none), with
+    # their place (newest first; a number reads faster than a timestamp) and
+    # the probe's size; kind 1: the matches counted per (section, year).
     probe_sql = f"""
         WITH found AS MATERIALIZED (
             SELECT article_id FROM {table} WHERE vector @@ {tsquery} LIMIT %s
-        )
-        SELECT (SELECT COUNT(*) FROM found), page.* FROM (SELECT 1) one
-        LEFT JOIN LATERAL (
-            SELECT articles_article.id, articles_article.section_id, {year}
+        ), kept AS MATERIALIZED (
+            SELECT articles_article.id, articles_article.section_id,
+                articles_article.publish_at, {year} AS year
             FROM found JOIN articles_article ON articles_article.id = found.article_id
             WHERE TRUE {where}
-            ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
+        )
+        SELECT 0, page.id, page.section_id, page.year,
+            row_number() OVER (ORDER BY page.publish_at DESC, page.id DESC),
+            (SELECT COUNT(*) FROM found)
+        FROM (SELECT 1) one
+        LEFT JOIN LATERAL (
+            SELECT * FROM kept ORDER BY publish_at DESC, id DESC LIMIT %s
         ) page ON TRUE
+        UNION ALL
+        SELECT 1, NULL, section_id, year, NULL, COUNT(*) FROM kept GROUP BY section_id, year
+        ORDER BY 1, 5
     """  # noqa: S608
+
+    def probed():
+        """The probe's rows, and their counts when they are every match."""
+        rows = _rows(probe_sql, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
+        found = [(pk, sid, y) for kind, pk, sid, y, _, _ in rows if kind == 0 and pk]
+        if rows[0][5] >= GIN_PROBE:
+            return found, None
+        return found, {(sid, y): n for kind, _, sid, y, _, n in rows if kind == 1}
+
     found = []
     if probe:
-        rows = _rows(probe_sql, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
-        found = [(pk, section_id, int(y)) for _, pk, section_id, y in rows if pk is not None]
-        if rows[0][0] < GIN_PROBE:
-            return found, True
+        found, cells = probed()
+        if cells is not None:
+            return Candidates(found, True, cells, None)
     walk = f"""
-        SELECT recent.id, recent.section_id, recent.year FROM (
+        SELECT recent.id, recent.section_id, recent.year,
+            row_number() OVER (ORDER BY recent.publish_at DESC, recent.id DESC) AS place
+        FROM (
             SELECT articles_article.id, articles_article.section_id,
                 articles_article.publish_at, {year} AS year
             FROM articles_article WHERE TRUE {where}
@@ -470,10 +516,24 @@ def _pg_candidates(
         ) matched
         ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
     """  # noqa: S608
-    rows = _rows(walk, [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit])
-    newest = [(pk, section_id, int(y)) for pk, section_id, y in rows if y is not None]
+    params = [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit]
+    sampled = None
+    if estimate:
+        ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
+        walk = f"""
+            {ctes}, walked AS ({walk})
+            SELECT 0, id, section_id, year, place, NULL FROM walked
+            UNION ALL {select}
+            ORDER BY 1, 5
+        """  # noqa: S608
+        rows = _rows(walk, [*cte_params, *params, *select_params])
+        sampled = _scaled(rows)
+        rows = [row[1:4] for row in rows if row[0] == 0]
+    else:
+        rows = [row[:3] for row in _rows(walk, params)]
+    newest = [(pk, section_id, y) for pk, section_id, y in rows if y is not None]
     if len(newest) >= limit:
-        return newest, True
+        return Candidates(newest, True, None, sampled)
     # Fewer matches among the newest articles than wanted. When the window
     # held every article the filters keep (a section in a year), those are
     # all the matches.
@@ -483,55 +543,25 @@ def _pg_candidates(
         ) window_rows
     """  # noqa: S608
     if _rows(count, [*where_params, RECENT_WINDOW])[0][0] < RECENT_WINDOW:
-        return newest, True
+        return Candidates(newest, True, None, sampled)
+    if not probe and len(newest) < PAGE_SIZE:
+        # Not even a page among the newest: common words that seldom meet,
+        # or a planner without statistics. The index has the older ones.
+        found, cells = probed()
+        if cells is not None:
+            return Candidates(found, True, cells, None)
     # Otherwise there are more in the whole archive than the probe took:
     # rank those of both, not exactly the newest ones.
     merged = {row[0]: row for row in [*newest, *found]}
-    return list(merged.values())[:limit], False
+    return Candidates(list(merged.values())[:limit], False, None, sampled)
 
 
-def _sample_sql(table: str) -> str:
-    """The CTE ``sample`` (article_id, vector): ESTIMATE_SAMPLE_ROWS
-    documents of ``table`` spread over the id range (see _pg_estimate); its
-    one parameter is ESTIMATE_SAMPLE_ROWS."""
-    return f"""
-        WITH bounds AS (
-            SELECT MIN(article_id) AS low, MAX(article_id) - MIN(article_id) + 1 AS span
-            FROM {table}
-        ), picks AS (
-            SELECT DISTINCT low + (n * 2654435761) %% span AS id
-            FROM bounds, generate_series(1, %s) AS n
-        ), sample AS MATERIALIZED (
-            SELECT document.article_id, document.vector
-            FROM picks JOIN {table} document ON document.article_id = picks.id
-        )"""  # noqa: S608
-
-
-def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> bool:
-    """Whether the fixed sample of the index says that more than
-    ``threshold`` documents match: enough hits in it to trust, scaled to the
-    whole index. From the index alone, at the same cost for any archive."""
-    from articles.models import SearchDocument
-
-    table = SearchDocument._meta.db_table
-    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
-    sql = f"""
-        {_sample_sql(table)}
-        SELECT (SELECT COUNT(*) FROM sample WHERE vector @@ {tsquery}),
-            (SELECT COUNT(*) FROM sample),
-            (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class
-                WHERE oid = '{table}'::regclass)
-    """  # noqa: S608
-    ((hits, sampled, documents),) = _rows(sql, [ESTIMATE_SAMPLE_ROWS, *tsquery_params])
-    scale = max(documents, sampled, 1) / max(sampled, 1)
-    return hits >= ESTIMATE_MIN_HITS and hits * scale > threshold
-
-
-def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[dict, int]:
-    """Estimated matches per (section id, year), and how many documents of
-    the sample matched: the matches in a fixed sample of the index, scaled
-    up to the whole index (its row count as the planner knows it). Costs the
-    same at 100 000 articles and at ten million."""
+def _sample_sql(queryset, parsed: ParsedQuery, language: str | None):
+    """The sample that estimates counts (see _pg_estimate) as SQL: its CTEs
+    (starting ``WITH``) and a SELECT of its figures as rows (kind, NULL,
+    section id, year, NULL, n): kind 1, the sample's matches per (section,
+    year); 2, the sample's size; 3, the index's row count as the planner
+    knows it. Returns (ctes, their parameters, select, its parameters)."""
     from articles.models import SearchDocument
 
     where, where_params = _where_sql(queryset)
@@ -545,28 +575,72 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> tuple[d
     # than the sample is read whole), through the primary key. Not
     # TABLESAMPLE SYSTEM: it samples pages, and the rows of a page were
     # written together (same weeks), so per-year figures came out lumpy.
-    sql = f"""
-        {_sample_sql(table)}
-        SELECT 0, articles_article.section_id, {year}, COUNT(*)
+    ctes = f"""
+        WITH bounds AS (
+            SELECT MIN(article_id) AS low, MAX(article_id) - MIN(article_id) + 1 AS span
+            FROM {table}
+        ), picks AS (
+            SELECT DISTINCT low + (n * 2654435761) %% span AS id
+            FROM bounds, generate_series(1, %s) AS n
+        ), sample AS MATERIALIZED (
+            SELECT document.article_id, document.vector
+            FROM picks JOIN {table} document ON document.article_id = picks.id
+        )"""  # noqa: S608
+    select = f"""
+        SELECT 1, NULL, articles_article.section_id, {year}, NULL, COUNT(*)
         FROM sample JOIN articles_article ON articles_article.id = sample.article_id
         WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
-        GROUP BY 2, 3
-        UNION ALL SELECT 1, NULL, NULL, COUNT(*) FROM sample
-        UNION ALL SELECT 2, NULL, NULL, GREATEST(reltuples, 0)::bigint
+        GROUP BY 3, 4
+        UNION ALL SELECT 2, NULL, NULL, NULL, NULL, COUNT(*) FROM sample
+        UNION ALL SELECT 3, NULL, NULL, NULL, NULL, GREATEST(reltuples, 0)::bigint
             FROM pg_class WHERE oid = '{table}'::regclass
     """  # noqa: S608
-    params = [ESTIMATE_SAMPLE_ROWS, *year_params, *tsquery_params, *where_params]
-    rows = _rows(sql, params)
-    sampled = max(1, next((n for kind, _, _, n in rows if kind == 1), 1))
-    documents = next((n for kind, _, _, n in rows if kind == 2), 0)
+    return ctes, [ESTIMATE_SAMPLE_ROWS], select, [*year_params, *tsquery_params, *where_params]
+
+
+def _scaled(rows) -> dict:
+    """The sample's matches per (section id, year) from _sample_sql's rows,
+    scaled up to the whole index."""
+    sampled = max(1, next((n for kind, *_, n in rows if kind == 2), 1))
+    documents = next((n for kind, *_, n in rows if kind == 3), 0)
     scale = max(documents, sampled) / sampled
-    cells = {
+    return {
         (section_id, int(year)): n * scale
-        for kind, section_id, year, n in rows
-        if kind == 0 and year is not None
+        for kind, _, section_id, year, _, n in rows
+        if kind == 1 and year is not None
     }
-    hits = sum(n for kind, _, _, n in rows if kind == 0)
-    return cells, hits
+
+
+def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> bool:
+    """Whether the planner expects more than ``threshold`` documents to match
+    (``EXPLAIN``: no document is read). ANALYZE keeps the commonest lexemes
+    of the vector column with their frequencies, so common words (the ones
+    that make a GIN probe build a bitmap of most of the archive) are known;
+    a word outside that list is estimated rare, and a rare word is what the
+    probe answers best. Words together are taken as independent, so a phrase
+    of words that always go together is thought rarer than it is: the probe
+    then finds it all or overflows, and _pg_candidates walks on (bounded
+    either way). Unlike the sample (_pg_estimate) this costs a planning, not
+    500 documents read (5 to 9 ms at 100 000 articles)."""
+    from articles.models import SearchDocument
+
+    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
+    table = SearchDocument._meta.db_table
+    sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE vector @@ {tsquery}"  # noqa: S608
+    ((plan,),) = _rows(sql, tsquery_params)
+    if isinstance(plan, str):  # a driver that leaves JSON undecoded
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"] > threshold
+
+
+def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
+    """Estimated matches per (section id, year): the matches in a fixed
+    sample of the index, scaled up to the whole index (its row count as the
+    planner knows it). Costs the same at 100 000 articles and at ten
+    million; run only when more articles match than are ranked (the walk of
+    _pg_candidates brings it along when it is sure to be needed)."""
+    ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
+    return _scaled(_rows(ctes + select, [*cte_params, *select_params]))
 
 
 def _about(n: float) -> int:
@@ -696,24 +770,26 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
     """PostgreSQL: fill ``results`` ranking only the newest
     ``SEARCH_CANDIDATES`` matches (see the module docstring).
 
-    Queries: the estimate (a sample), the candidates (ids, sections, years:
-    one or two), section names, the ranked page with snippets, its authors;
-    when more articles match than are ranked and a section or year is
-    chosen, one more for the candidates within it."""
+    Queries: the planner's estimate (EXPLAIN), the candidates (ids,
+    sections, years: one to three; the GIN probe's also counts its matches),
+    section names, the ranked page with snippets, its authors; when more
+    articles match than are ranked, the sample that estimates the counts
+    (unless the probe counted them), and when a section or year is chosen
+    then, one more for the candidates within it."""
     limit = SEARCH_CANDIDATES
 
     def find(parsed):
-        # The sample first: when it says the words are common, the GIN probe
-        # would only overflow (and cost the most for the commonest words).
-        estimate, hits = _pg_estimate(base, parsed, language)
-        common = hits >= ESTIMATE_MIN_HITS and sum(estimate.values()) >= 2 * GIN_PROBE
-        return estimate, *_pg_candidates(base, parsed, language, limit + 1, probe=not common)
+        # The planner's estimate first: when it says the words are common,
+        # the GIN probe would only overflow (and cost the most for the
+        # commonest words).
+        common = _pg_common(parsed, language, 2 * GIN_PROBE)
+        return _pg_candidates(base, parsed, language, limit + 1, probe=not common, estimate=common)
 
-    estimate, candidates, complete = find(parsed)
+    candidates, complete, exact, sampled = find(parsed)
     if not candidates and complete and len(parsed.words) > 1:
         parsed = parsed.any_word()
         results.any_word = True
-        estimate, candidates, complete = find(parsed)
+        candidates, complete, exact, sampled = find(parsed)
     if not candidates:
         return
     in_section = set(section.descendant_ids()) if section is not None else None
@@ -727,21 +803,26 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
         _tally(results, counts, in_section=in_section, section=section, year=year)
         ids = [pk for pk, section_id, row_year in candidates if kept(section_id, row_year)]
     else:
-        # The candidates are exact lower bounds for their cells; the sample
-        # says how many more there are.
-        cells = dict(estimate)
-        for cell, n in found.items():
-            cells[cell] = max(n, cells.get(cell, 0))
+        if exact is not None:
+            # The probe counted every match: only the ranking is bounded.
+            cells = exact
+        else:
+            # The candidates are exact lower bounds for their cells; the
+            # sample says how many more there are.
+            cells = sampled if sampled is not None else _pg_estimate(base, parsed, language)
+            for cell, n in found.items():
+                cells[cell] = max(n, cells.get(cell, 0))
         counts = [(section_id, row_year, n) for (section_id, row_year), n in cells.items()]
-        _tally(results, counts, in_section=in_section, section=section, year=year, about=True)
-        results.estimated = True
+        about = exact is None
+        _tally(results, counts, in_section=in_section, section=section, year=year, about=about)
+        results.estimated = about
         if in_section is None and not year:
             ids = [pk for pk, _, _ in candidates[:limit]]
         else:
             # A chosen section or year is often small enough to hold fewer
             # matches than a window of articles: those are counted exactly.
             narrowed = _narrowed(base, in_section, year)
-            chosen, complete = _pg_candidates(narrowed, parsed, language, RECENT_WINDOW + 1)
+            chosen, complete, _, _ = _pg_candidates(narrowed, parsed, language, RECENT_WINDOW + 1)
             ids = [pk for pk, _, _ in chosen[:limit]]
             if complete and len(chosen) <= RECENT_WINDOW:
                 results.total, results.estimated = len(chosen), False
@@ -786,7 +867,7 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
         # the whole archive (0.7 s at 100 000 for a word found nowhere). So
         # the GIN index is asked first, for at most FILTER_PROBE documents:
         # when it has no more, those are every match, and only they are read.
-        # Unless the index's fixed sample says the words are common: the
+        # Unless the planner's statistics say the words are common: the
         # probe would build the index's bitmap of every match before its
         # LIMIT (89 ms for "oil" at 1 000 000 articles), and the walk by date
         # meets common words at once.
@@ -891,9 +972,10 @@ def _search(
     statement timeout returns empty results with ``timed_out`` set.
 
     Queries, whatever the archive size: SQLite: section and year counts,
-    section names, results, their authors. PostgreSQL: the estimate, the
-    candidates (one or two; one more for a chosen section or year beyond
-    the cap), section names, results, their authors. Plus one per section
+    section names, results, their authors. PostgreSQL: the planner's
+    estimate, the candidates (one to three), the sample when more match
+    than are ranked (and then one more for a chosen section or year),
+    section names, results, their authors. Plus one per section
     level when filtering by section. The search page adds the teasers'
     pictures.
     """

@@ -74,11 +74,27 @@ def test_only_the_newest_candidates_are_ranked_beyond_the_cap(monkeypatch, six_d
     assert set(ids(results)) == {a.pk for a in newest[:3]}
     assert best.pk not in ids(results)
     assert results.ranked == 3
-    assert results.estimated
+    # Fewer matches than the GIN probe takes: it counted them all, exactly.
+    assert not results.estimated
+    assert results.total == 6
+    assert sum(f.count for f in results.year_facets) == 6
+    assert {f.value: f.count for f in results.year_facets} == {
+        a.publish_at.year: sum(b.publish_at.year == a.publish_at.year for b in [*newest, best])
+        for a in [*newest, best]
+    }
+    assert results.num_pages == 1  # pages stop at the ranked candidates
+
+
+def test_beyond_the_probe_counts_are_estimated_from_the_sample(monkeypatch, six_desert_stories):
+    newest, best = six_desert_stories
+    monkeypatch.setattr(search, "GIN_PROBE", 4)  # the probe overflows
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(search, "_pg_common", lambda *args: False)  # the probe is tried
+    results = search_articles("desert")
+    assert results.estimated and results.ranked == 3
     # A tiny table is sampled whole: the estimate is the true count.
     assert results.total == 6
     assert sum(f.count for f in results.year_facets) == 6
-    assert results.num_pages == 1  # pages stop at the ranked candidates
 
 
 def test_common_words_walk_the_newest_articles(monkeypatch, six_desert_stories):
@@ -91,23 +107,43 @@ def test_common_words_walk_the_newest_articles(monkeypatch, six_desert_stories):
     assert results.estimated and results.total == 6
 
 
-def test_words_the_sample_finds_common_skip_the_probe(monkeypatch, six_desert_stories):
+def test_words_the_planner_expects_common_skip_the_probe(monkeypatch, six_desert_stories):
+    """The planner's statistics (six of six documents have "desert") say
+    the word is common: no GIN probe, the newest articles are tested."""
     from django.test.utils import CaptureQueriesContext
 
     newest, best = six_desert_stories
-    monkeypatch.setattr(search, "ESTIMATE_MIN_HITS", 1)
-    monkeypatch.setattr(search, "GIN_PROBE", 2)
+    monkeypatch.setattr(search, "GIN_PROBE", 2)  # common: expected in more than 4
     monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
     with CaptureQueriesContext(connection) as ctx:
         results = search_articles("desert")
+    assert any(q["sql"].startswith("EXPLAIN") for q in ctx.captured_queries)
     assert not any("WITH found AS" in q["sql"] for q in ctx.captured_queries)
     assert set(ids(results)) == {a.pk for a in newest[:3]}
     assert results.estimated and results.total == 6
-    # Rare words (fewer sample hits than trusted) still ask the index.
-    monkeypatch.setattr(search, "ESTIMATE_MIN_HITS", 100)
+    # Words expected in fewer documents than the probe's double ask the index.
+    monkeypatch.setattr(search, "GIN_PROBE", 100)
     with CaptureQueriesContext(connection) as ctx:
         search_articles("desert")
     assert any("WITH found AS" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_walk_that_meets_no_match_asks_the_index(monkeypatch):
+    """Words thought common (a planner without statistics guesses) but
+    absent from the newest articles: the older matches are still found,
+    and counted exactly, instead of "no articles match"."""
+    section = make_category(name="Desert")
+    old = [
+        make_article(section=section, headline=f"Desert well {i}", publish_at=days_ago(300 + i))
+        for i in range(2)
+    ]
+    for i in range(5):
+        make_article(section=section, headline=f"Camel market {i}", publish_at=days_ago(i))
+    monkeypatch.setattr(search, "_pg_common", lambda *args: True)
+    monkeypatch.setattr(search, "RECENT_WINDOW", 4)
+    results = search_articles("desert")
+    assert set(ids(results)) == {a.pk for a in old}
+    assert results.total == 2 and not results.estimated
 
 
 def test_few_matches_among_the_newest_merge_with_the_probe(monkeypatch, six_desert_stories):
@@ -196,7 +232,7 @@ def test_search_in_a_callers_transaction_leaves_its_settings_alone():
 def _slow_candidates(*args, **kwargs):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(2)")
-    return [], True
+    return [], True, None
 
 
 @pytest.mark.django_db(transaction=True)
