@@ -10,8 +10,12 @@ aggregate of one month's articles, whatever the archive's size.
 How the rows stay right:
 
 - A write to an article raises the ``version`` of its month, and of the month
-  it left (``mark_changed``, called by the save and delete signals, in the
-  writer's own transaction; bulk writers call it themselves).
+  it left (``mark_changed``, called by the save and delete signals; bulk
+  writers call it themselves), once the writer's transaction has committed.
+  Until then a reader may count the month as it was; a count made before
+  the commit cannot be kept after the mark, which raises the version it
+  read. A process that dies between its commit and the mark leaves the
+  month as it was until its next change or ``rebuild_archive_months``.
 - A reader recounts a row whose ``counted_version`` lags its ``version``, or
   whose ``valid_until`` has passed: the month's next scheduled publication or
   rights expiry, since ``public()`` changes with time alone. It writes the
@@ -65,17 +69,47 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
 
 def mark_changed(moments: Iterable[datetime.datetime | None]) -> None:
     """The months of these publication times hold changed articles: their
-    rows are recounted on the next read. One UPDATE when the rows exist."""
+    rows are recounted on the next read. Written once the writer's
+    transaction commits (``transaction.on_commit``), or at once outside a
+    transaction: a mark inside it would hold the month's row until the
+    commit, and every editor saving an article of the same month (this
+    month, for most) would wait for the others' transactions to end."""
     months = {month_of(moment) for moment in moments if moment is not None}
     if not months:
         return
+    if not connection.in_atomic_block:
+        _write(months)
+        return
+    # One pending set per connection (so per thread), written by the first
+    # callback that runs; the others find it empty. Marks of a transaction
+    # that rolled back stay in it and are written with the next ones: a
+    # needless recount, never a missed one.
+    _pending().update(months)
+    transaction.on_commit(_flush, robust=True)
+
+
+def _pending() -> set[datetime.date]:
+    if not hasattr(connection, "_archive_month_marks"):
+        connection._archive_month_marks = set()
+    return connection._archive_month_marks
+
+
+def _flush() -> None:
+    pending = _pending()
+    months = set(pending)
+    pending.clear()
+    if months:
+        _write(months)
+
+
+def _write(months: set[datetime.date]) -> None:
+    """One UPDATE when the rows exist."""
     bumped = ArchiveMonth.objects.filter(month__in=months).update(version=F("version") + 1)
     if bumped == len(months):
         return
     # A month seen for the first time. Created, then raised: a reader that
-    # counted the row between a concurrent writer's insert and this
-    # transaction's commit cannot keep the count (its write-back needs the
-    # version it read).
+    # counted the row between a concurrent writer's insert and its raise
+    # cannot keep the count (its write-back needs the version it read).
     tzname = timezone.get_current_timezone_name()
     ArchiveMonth.objects.bulk_create(
         [ArchiveMonth(month=month, tzname=tzname) for month in months], ignore_conflicts=True

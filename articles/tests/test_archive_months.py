@@ -23,7 +23,9 @@ from articles.models import ArchiveMonth, Article
 from articles.tests import wxr_samples as samples
 from articles.tests.factories import hidden_variants, make_article, make_category
 
-pytestmark = pytest.mark.django_db
+# Real commits: the month counts are marked once a writer's transaction
+# commits (articles.archive_months), as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _at(year, month, day=10, hour=12):
@@ -48,9 +50,13 @@ def truth() -> dict:
 
 
 def queries(fn) -> int:
+    """Statements ``fn`` runs, transaction control aside: with real commits
+    SQLite logs the BEGIN IMMEDIATE and COMMIT of a write-back (PostgreSQL's
+    driver opens and ends transactions without a logged statement)."""
     with CaptureQueriesContext(connection) as ctx:
         fn()
-    return len(ctx.captured_queries)
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return sum(not q["sql"].upper().startswith(control) for q in ctx.captured_queries)
 
 
 def test_counts_follow_saves_moves_and_deletes():
@@ -208,7 +214,7 @@ def test_a_reader_never_waits_for_a_writers_lock():
     def writer():
         try:
             with transaction.atomic():
-                make_article(publish_at=_at(2015, 3, 20))  # holds March's row
+                make_article(publish_at=_at(2015, 3, 20))  # March is marked at the commit
                 locked.set()
                 release.wait(10)
         finally:
@@ -220,8 +226,8 @@ def test_a_reader_never_waits_for_a_writers_lock():
         assert locked.wait(10)
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")  # a wait would fail the read
-        # Recounted without the uncommitted article; the write-back, which
-        # would wait for the writer's lock, is skipped.
+        # Recounted without the uncommitted article, and stored: the mark
+        # the writer's commit makes will outdate it.
         assert counted()[(2015, 3)] == 2
     finally:
         release.set()
@@ -240,3 +246,59 @@ def test_rebuild_command_counts_what_a_raw_write_left_out():
     call_command("rebuild_archive_months", stdout=out)
     assert "Counted 1 months." in out.getvalue()
     assert counted() == truth() == {(2015, 4): 1}
+
+
+def test_marks_wait_for_the_commit_and_are_dropped_with_a_rollback():
+    article = make_article(publish_at=_at(2015, 3))
+    assert counted() == {(2015, 3): 1}
+    (row,) = ArchiveMonth.objects.all()
+    with transaction.atomic():
+        article.status = Article.Status.WITHDRAWN
+        article.save()
+        # Not yet: a mark now would hold the month's row until the commit.
+        assert ArchiveMonth.objects.get(pk=row.pk).version == row.version
+    assert ArchiveMonth.objects.get(pk=row.pk).version > row.version
+    assert counted() == truth() == {}
+    version = ArchiveMonth.objects.get(pk=row.pk).version
+    with pytest.raises(RuntimeError), transaction.atomic():
+        article.status = Article.Status.PUBLISHED
+        article.save()
+        raise RuntimeError("rolled back")
+    assert ArchiveMonth.objects.get(pk=row.pk).version == version
+    assert counted() == truth() == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_an_open_save_holds_no_lock_on_its_month():
+    """Editors saving articles of the same month (this month, for most of
+    them) do not wait for each other's transactions: the month's row is
+    marked once a save has committed."""
+    make_article(publish_at=_at(2015, 3))
+    assert counted() == {(2015, 3): 1}
+    saved, release = threading.Event(), threading.Event()
+
+    def editor():
+        try:
+            with transaction.atomic():
+                make_article(publish_at=_at(2015, 3, 20))
+                saved.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=editor)
+    thread.start()
+    try:
+        assert saved.wait(10)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Another editor's mark of March: it would wait for the first
+            # editor's commit if that transaction held the row.
+            cursor.execute(
+                "SELECT 1 FROM articles_archivemonth WHERE month = %s FOR UPDATE NOWAIT",
+                [datetime.date(2015, 3, 1)],
+            )
+            assert cursor.fetchone() == (1,)
+    finally:
+        release.set()
+        thread.join(10)
+    assert counted() == truth() == {(2015, 3): 2}

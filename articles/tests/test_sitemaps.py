@@ -11,7 +11,9 @@ from lxml import etree
 from articles.tests.factories import hidden_variants, make_article, make_category
 from media_assets.tests.factories import make_media
 
-pytestmark = pytest.mark.django_db
+# Real commits: the month counts are marked once a writer's transaction
+# commits (articles.archive_months), as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "schemas"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
