@@ -19,13 +19,16 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from articles import search
     from cms.caching import local_tier
 
     cache.clear()
     local_tier.reset()
+    search.forget_statistics()  # a test's ANALYZE is not the last test's
     yield
     cache.clear()
     local_tier.reset()
+    search.forget_statistics()  # a test's ANALYZE is not the last test's
 
 
 @pytest.fixture(scope="session")

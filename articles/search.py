@@ -34,8 +34,8 @@ ranking and counting most of the archive):
   ``ts_rank_cd`` and recency), found through a bounded GIN probe or, for
   common words, by testing the newest articles (``_pg_candidates``), so a
   broad query shows the most relevant of its recent matches; which way is
-  chosen by the planner's estimate (``EXPLAIN``, from the statistics ANALYZE
-  keeps of the commonest lexemes), which reads no document;
+  chosen from the statistics ANALYZE keeps of the commonest lexemes
+  (``_pg_common``), which reads no document;
 - when there are more matches than that, the total and the facets are
   estimated from a fixed sample of the index (``ESTIMATE_SAMPLE_ROWS``
   documents spread over the ids) and ``SearchResults.estimated`` says so: pages show "about".
@@ -48,10 +48,10 @@ ranking and counting most of the archive):
 """
 
 import html
-import json
 import logging
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,6 +76,10 @@ PAGE_SIZE = 20
 MAX_PAGE = 50  # relevance order is not keyset-paginable; nobody reads past page 50
 REINDEX_CHUNK = 2000
 FTS_TABLE = "articles_search_fts"
+# PostgreSQL: the vector column's statistics (_lexeme_shares) are read again
+# after this many seconds; they change only when ANALYZE runs.
+STATISTICS_SECONDS = 300
+_statistics: dict[str, tuple[float, dict[str, float], float]] = {}
 # PostgreSQL: matches ranked per query (the newest ones) and the size of the
 # sample that estimates counts beyond them. (The search page's statement
 # timeout: media_assets.db.search_limits.)
@@ -444,14 +448,13 @@ def _pg_candidates(
     2. otherwise the words are common: the newest ``RECENT_WINDOW`` articles
        (the date index) are tested one by one until ``limit`` match.
 
-    ``probe=False`` goes straight to 2 (the planner expects the words to be
-    common: building the index's bitmap of most of the archive would be
+    ``probe=False`` goes straight to 2 (the column's statistics say the
+    words are common: building the index's bitmap of most of the archive would be
     wasted); with ``estimate`` the walk's statement also brings the sample's
     figures (common words match more than are ranked, and their counts are
-    then estimated: one statement, not two). Should the newest articles
-    hold less than a page of matches after all, the probe is made then:
-    common words that seldom go together, or a planner that thought a rare
-    word common (no statistics yet), cost a walk, never the matches."""
+    then estimated: one statement, not two). Should the newest articles hold
+    no match after all (common words that seldom go together), the probe is
+    made then: that costs a walk, never the matches."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
@@ -544,9 +547,9 @@ def _pg_candidates(
     """  # noqa: S608
     if _rows(count, [*where_params, RECENT_WINDOW])[0][0] < RECENT_WINDOW:
         return Candidates(newest, True, None, sampled)
-    if not probe and len(newest) < PAGE_SIZE:
-        # Not even a page among the newest: common words that seldom meet,
-        # or a planner without statistics. The index has the older ones.
+    if not probe and not newest:
+        # None among the newest: common words that seldom meet. The index
+        # has the older ones.
         found, cells = probed()
         if cells is not None:
             return Candidates(found, True, cells, None)
@@ -611,26 +614,80 @@ def _scaled(rows) -> dict:
     }
 
 
-def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> bool:
-    """Whether the planner expects more than ``threshold`` documents to match
-    (``EXPLAIN``: no document is read). ANALYZE keeps the commonest lexemes
-    of the vector column with their frequencies, so common words (the ones
-    that make a GIN probe build a bitmap of most of the archive) are known;
-    a word outside that list is estimated rare, and a rare word is what the
-    probe answers best. Words together are taken as independent, so a phrase
-    of words that always go together is thought rarer than it is: the probe
-    then finds it all or overflows, and _pg_candidates walks on (bounded
-    either way). Unlike the sample (_pg_estimate) this costs a planning, not
-    500 documents read (5 to 9 ms at 100 000 articles)."""
+def forget_statistics() -> None:
+    """Drop the column statistics read by _pg_common (after an ANALYZE)."""
+    _statistics.clear()
+
+
+def _lexeme_shares() -> tuple[dict[str, float], float]:
+    """The commonest lexemes of the vector column with the share of
+    documents that have each, and the table's row count, as ANALYZE left
+    them: read from ``pg_stats`` at most once in ``STATISTICS_SECONDS`` per
+    process (planning that view costs about 1 ms; the figures change only
+    when ANALYZE runs)."""
     from articles.models import SearchDocument
 
-    tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
+    now = time.monotonic()
+    known = _statistics.get(connection.alias)
+    if known is not None and now - known[0] < STATISTICS_SECONDS:
+        return known[1], known[2]
     table = SearchDocument._meta.db_table
-    sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE vector @@ {tsquery}"  # noqa: S608
-    ((plan,),) = _rows(sql, tsquery_params)
-    if isinstance(plan, str):  # a driver that leaves JSON undecoded
-        plan = json.loads(plan)
-    return plan[0]["Plan"]["Plan Rows"] > threshold
+    sql = """
+        SELECT unnest(most_common_elems::text::text[]),
+            unnest(most_common_elem_freqs[1:array_length(most_common_elems, 1)])
+        FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = %s AND attname = 'vector'
+        UNION ALL SELECT NULL, GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass
+    """
+    rows = _rows(sql, [table, table])
+    shares = {lexeme: float(share) for lexeme, share in rows if lexeme is not None}
+    documents = next((float(n) for lexeme, n in rows if lexeme is None), 0.0)
+    _statistics[connection.alias] = (now, shares, documents)
+    return shares, documents
+
+
+def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> bool:
+    """Whether more than ``threshold`` documents may match: a bound from the
+    statistics ANALYZE keeps of the vector column (its commonest lexemes and
+    the share of documents that have each, _lexeme_shares); one query, for
+    the words' lexemes, that reads no document.
+
+    A word's share is that of its lexeme in the configurations searched (the
+    largest); words together match at most as often as the rarest of them
+    (not their product: the planner's guess, which takes "north" and "korea"
+    as independent and so a thousand times rarer than they are); OR adds.
+    A word outside the list is rare, whatever the size of the archive: it is
+    what the GIN probe answers best (the planner's default guess for it grows
+    with the table, and at a million articles called every unknown word
+    common). Without statistics every word is rare: the probe finds it, or
+    overflows and the walk goes on (bounded either way). Excluded words do
+    not narrow the bound."""
+    words = list(dict.fromkeys(parsed.words))
+    if not words:
+        return False
+    known, documents = _lexeme_shares()
+    sql = """
+        SELECT word.n, lexeme.lexeme
+        FROM unnest(%s::text[]) WITH ORDINALITY AS word(text, n)
+        CROSS JOIN unnest(%s::regconfig[]) AS config(name)
+        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(config.name, word.text)))
+            AS lexeme(lexeme)
+    """
+    # Words with no lexeme (stop words) are dropped from the query too.
+    share: dict[str, float] = {}
+    for n, lexeme in _rows(sql, [words, _pg_configs(language)]):
+        word = words[n - 1]
+        share[word] = max(share.get(word, 0.0), known.get(lexeme, 0.0))
+
+    def phrase_share(phrase):
+        found = [share[w] for w in phrase if w in share]
+        return min(found) if found else 1.0
+
+    bound = min(
+        (min(1.0, sum(phrase_share(p) for p in clause)) for clause in parsed.clauses),
+        default=1.0,
+    )
+    return bound * documents > threshold
 
 
 def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
@@ -770,7 +827,7 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
     """PostgreSQL: fill ``results`` ranking only the newest
     ``SEARCH_CANDIDATES`` matches (see the module docstring).
 
-    Queries: the planner's estimate (EXPLAIN), the candidates (ids,
+    Queries: the column's statistics (_pg_common), the candidates (ids,
     sections, years: one to three; the GIN probe's also counts its matches),
     section names, the ranked page with snippets, its authors; when more
     articles match than are ranked, the sample that estimates the counts
@@ -779,7 +836,7 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
     limit = SEARCH_CANDIDATES
 
     def find(parsed):
-        # The planner's estimate first: when it says the words are common,
+        # The statistics first: when they say the words are common,
         # the GIN probe would only overflow (and cost the most for the
         # commonest words).
         common = _pg_common(parsed, language, 2 * GIN_PROBE)
@@ -867,7 +924,7 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
         # the whole archive (0.7 s at 100 000 for a word found nowhere). So
         # the GIN index is asked first, for at most FILTER_PROBE documents:
         # when it has no more, those are every match, and only they are read.
-        # Unless the planner's statistics say the words are common: the
+        # Unless the column's statistics say the words are common: the
         # probe would build the index's bitmap of every match before its
         # LIMIT (89 ms for "oil" at 1 000 000 articles), and the walk by date
         # meets common words at once.
@@ -1220,6 +1277,7 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
     if _is_postgres():
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
+        forget_statistics()
     return done
 
 

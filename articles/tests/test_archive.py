@@ -25,10 +25,12 @@ def _warm():
     change, budgeted in test_archive_months.py); the budgets count the
     view's own queries."""
     from articles.archive_months import public_months
+    from articles.tests.factories import warm_search_statistics
     from cms.caching import current_generation, next_change_at
 
     next_change_at(current_generation())
     public_months()
+    warm_search_statistics()
 
 
 @commits

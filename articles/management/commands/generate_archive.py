@@ -32,7 +32,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from articles import archive_months, demo, spelling, term_counts
+from articles import archive_months, demo, search, spelling, term_counts
 from articles.models import Article, ArticleAuthor, Author, Category, Tag
 from articles.search import index_unindexed, no_statement_timeout, reindex_articles
 from media_assets.models import MediaAsset
@@ -639,6 +639,7 @@ def _vacuum_analyze():
     no_statement_timeout()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+    search.forget_statistics()
 
 
 def _bump_page_cache():
