@@ -125,9 +125,10 @@ def rebuild(*, force: bool = True) -> int:
     just done it. Returns the number of months."""
     tzname = timezone.get_current_timezone_name()
     with transaction.atomic():
-        # Writers that raised a row's version commit before the count (their
-        # row locks are waited for); a month a writer adds meanwhile keeps
-        # the writer's row (ignore_conflicts), uncounted, so it is recounted.
+        # Marks being written wait for the count (and raise the versions it
+        # stores, so a write it missed is recounted); a month a writer adds
+        # meanwhile keeps the writer's row (ignore_conflicts), uncounted, so
+        # it is recounted.
         list(ArchiveMonth.objects.select_for_update().only("pk"))
         now = timezone.now()
         if not force:

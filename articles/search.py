@@ -1029,8 +1029,8 @@ def _search(
     statement timeout returns empty results with ``timed_out`` set.
 
     Queries, whatever the archive size: SQLite: section and year counts,
-    section names, results, their authors. PostgreSQL: the planner's
-    estimate, the candidates (one to three), the sample when more match
+    section names, results, their authors. PostgreSQL: the words' lexemes
+    (_pg_common), the candidates (one to three), the sample when more match
     than are ranked (and then one more for a chosen section or year),
     section names, results, their authors. Plus one per section
     level when filtering by section. The search page adds the teasers'

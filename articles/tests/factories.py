@@ -2,7 +2,10 @@
 
 import datetime
 import itertools
+import threading
+from contextlib import contextmanager
 
+from django.db import connections, transaction
 from django.utils import timezone
 
 from articles.html import strip_tags
@@ -83,3 +86,36 @@ def warm_search_statistics() -> None:
 def visible_text(html: str) -> str:
     """A page as a reader sees it: tags removed, entities decoded."""
     return strip_tags(html)
+
+
+@contextmanager
+def open_transaction_elsewhere(work):
+    """Run ``work`` in a transaction on another connection (a thread of its
+    own) and keep that transaction open while the block runs: what an
+    editor's save or a rebuild holds while a reader goes on. Needs real
+    commits (``django_db(transaction=True)``) to be seen by the block."""
+    ready, release = threading.Event(), threading.Event()
+    failures = []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                work()
+                ready.set()
+                release.wait(10)
+        except Exception as error:  # noqa: BLE001 - reported by the caller's thread
+            failures.append(error)
+            ready.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert ready.wait(10), "the other transaction did not start"
+        assert not failures, failures
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+    assert not failures, failures

@@ -29,6 +29,7 @@ from articles.tests.factories import (
     make_author,
     make_category,
     make_tag,
+    open_transaction_elsewhere,
 )
 
 # Transactions that commit: the marks are written once a writer's
@@ -406,33 +407,22 @@ def test_a_reader_never_waits_for_a_rebuilds_lock():
     make_article(tags=[tag])
     kept(Kind.TAG)
     make_article(tags=[tag])  # committed and marked: the tag is to be recounted
-    locked, release = threading.Event(), threading.Event()
 
-    def rebuilding():
-        try:
-            with transaction.atomic():
-                # What rebuild() takes first (and a mark, for a moment).
-                list(TermCount.objects.select_for_update().only("pk"))
-                locked.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
+    def hold_like_rebuild():
+        # What rebuild() takes first (and a mark, for a moment).
+        list(TermCount.objects.select_for_update().only("pk"))
 
-    thread = threading.Thread(target=rebuilding)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with open_transaction_elsewhere(hold_like_rebuild):
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")  # a wait would fail the read
-        # Recounted; the write-back, which would wait for the lock, is skipped.
-        assert kept(Kind.TAG) == {tag.pk: 2}
-        row = TermCount.objects.get(kind=Kind.TAG, term_id=tag.pk)
-        assert row.counted_version < row.version
-    finally:
-        release.set()
-        thread.join(10)
-        with connection.cursor() as cursor:
-            cursor.execute("RESET lock_timeout")
+        try:
+            # Recounted; the write-back, which would wait for the lock, is skipped.
+            assert kept(Kind.TAG) == {tag.pk: 2}
+            row = TermCount.objects.get(kind=Kind.TAG, term_id=tag.pk)
+            assert row.counted_version < row.version
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
     assert kept(Kind.TAG) == {tag.pk: 2}
     row = TermCount.objects.get(kind=Kind.TAG, term_id=tag.pk)
     assert row.counted_version == row.version
