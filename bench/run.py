@@ -10,8 +10,9 @@ Django view served by the same production server in the same run.
 - Serves the site with granian (WSGI, 2 workers, DEBUG off) twice: once with
   the page cache off (uncached figures) and once with it on (cached figures).
 - Loads each URL with wrk when installed (otherwise a small Python load
-  generator): the bare view, an article page, a section page, the API list
-  (expanded) and detail. Search latency is measured request by request over a
+  generator): the bare view, the two floors (the cheapest page and API
+  response the site can make, bench/urls.py), an article page, a section
+  page, the API list (expanded) and detail. Search latency is measured request by request over a
   fixed query set against the uncached server (p50/p95).
 - Runs bench/import_bench.py (import rate) and bench/renditions_bench.py
   (renditions against raw Pillow) when they exist.
@@ -260,6 +261,8 @@ def main():
     load = load_wrk if shutil.which("wrk") else load_python
     targets = {
         "bare": "/bench/bare/",
+        "floor": f"/bench/floor/{urls['article_id']}/",
+        "api_floor": f"/bench/api-floor/{urls['article_id']}/",
         "article": urls["article"],
         "section": urls["section"],
         "api_list": "/api/v1/articles/?page_size=50&expand=authors,section,lead_media,tags",
@@ -271,6 +274,8 @@ def main():
         server = Server(env, cache_seconds=600 if cached else 0)
         try:
             for name, path in targets.items():
+                if cached and name in {"floor", "api_floor"}:
+                    continue  # never cached: measured once
                 if cached and name == "bare":
                     key = "bare_cached_server"
                 elif name in {"article", "section"}:
@@ -356,6 +361,8 @@ def render(everything) -> str:
     ]
     names = [
         ("bare", "bare Django view (the limit)"),
+        ("floor", "floor: one article row in the site's layout (ORM + template)"),
+        ("api_floor", "API floor: one article's id and headline through DRF"),
         ("article_uncached", "article page, uncached"),
         ("article_cached", "article page, cached"),
         ("section_uncached", "section page, uncached"),
