@@ -26,3 +26,28 @@ def test_a_renamed_section_shows_at_once(client, django_capture_on_commit_callba
         section.save()
     html = client.get("/opinion/").content.decode()
     assert ">Comment<" in html and ">Opinion<" not in html
+
+
+def test_the_layout_links_are_the_reversed_addresses(client):
+    from django.urls import reverse
+
+    html = client.get("/search/").content.decode()
+    for name in ("home", "search", "archive", "rss", "atom", "sitemap_index"):
+        assert f'href="{reverse(f"articles:{name}")}"' in html or (
+            f'action="{reverse(f"articles:{name}")}"' in html
+        ), name
+    assert "{{" not in html and "SITE_URLS" not in html
+
+
+def test_the_layout_links_follow_the_script_prefix(rf):
+    from django.urls import set_script_prefix
+
+    from cms.context_processors import site
+
+    try:
+        set_script_prefix("/news/")
+        urls = site(rf.get("/"))["SITE_URLS"]
+    finally:
+        set_script_prefix("/")
+    assert urls["rss"].startswith("/news/") and urls["home"] == "/news/"
+    assert site(rf.get("/"))["SITE_URLS"]["home"] == "/"
