@@ -128,10 +128,20 @@ class ProbedDatesMixin:
             starts.append(timezone.make_aware(datetime.datetime(year, month, 1)))
             year, month = (year + 1, 1) if kind == "year" or month == 12 else (year, month + 1)
         starts.append(timezone.make_aware(datetime.datetime(year, month, 1)))
+
+        def holds_rows(start, end) -> bool:
+            # The earliest row of the period, not EXISTS: an order that only
+            # the field's index gives makes PostgreSQL read the period from
+            # that index. Unordered, it may walk another index from its
+            # start testing each row (a covering index by id, whose rows
+            # it takes to be spread evenly over the dates when they are
+            # not): 15 to 68 ms per year for articles in one language at
+            # 1 000 000 articles, 0.1 ms ordered.
+            period = self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+            return bool(period.order_by(field_name).values_list("pk", flat=True)[:1])
+
         return [
-            start
-            for start, end in zip(starts, starts[1:], strict=False)
-            if self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end}).exists()
+            start for start, end in zip(starts, starts[1:], strict=False) if holds_rows(start, end)
         ]
 
 
