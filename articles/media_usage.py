@@ -79,9 +79,30 @@ def _figures():
     return BodyFigure.objects.all()
 
 
+def _public_articles(articles):
+    """The articles readers may see (``Article.is_public``), for counts made
+    in SQL (media_assets.usage.count_uses_of)."""
+    return articles.public()
+
+
+def _public_figures(figures):
+    """The body figures of articles readers may see."""
+    from articles.models import Article
+
+    return figures.filter(article__in=Article.objects.public().values("pk"))
+
+
 def register():
     from articles.models import Article, Author
 
-    register_usage(Article, "lead_media", "lead photo", select_related=("section",))
-    register_usage(Article, find_body_figures, "body figure", referenced=_figures)
+    register_usage(
+        Article,
+        "lead_media",
+        "lead photo",
+        select_related=("section",),
+        public=_public_articles,
+    )
+    register_usage(
+        Article, find_body_figures, "body figure", referenced=_figures, public=_public_figures
+    )
     register_usage(Author, "photo", "author photo")

@@ -169,15 +169,13 @@ def can_manage_media(user) -> bool:
 
 def attach_usage_counts(assets, *, public_only: bool):
     """Set ``usage_count`` on each asset from the usage registry
-    (``media_assets.usage``): a fixed number of queries per page, whatever
-    its size. For readers, uses by objects that are not public (a draft
+    (``media_assets.usage.count_uses_of``): a fixed number of queries per
+    page, whatever its size and however many uses each photo has, counted by
+    the database. For readers, uses by objects that are not public (a draft
     article: ``is_public`` false) are not counted, so no draft shows through."""
-    uses = usage.find_uses_of(assets)
+    counts = usage.count_uses_of(assets, public_only=public_only)
     for asset in assets:
-        found = uses.get(asset.pk, [])
-        if public_only:
-            found = [use for use in found if getattr(use.obj, "is_public", True)]
-        asset.usage_count = len(found)
+        asset.usage_count = counts.get(asset.pk, 0)
     return assets
 
 

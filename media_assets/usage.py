@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 
 from media_assets.models import MediaAsset, Rendition
@@ -56,6 +56,7 @@ class _Registration:
     finder: Finder | None = None
     select_related: tuple[str, ...] = ()
     referenced: Callable[[], models.QuerySet] | None = None
+    public: Callable[[models.QuerySet], models.QuerySet] | None = None
 
 
 _registry: list[_Registration] = []
@@ -68,6 +69,7 @@ def register_usage(
     *,
     select_related: Sequence[str] = (),
     referenced: Callable[[], models.QuerySet] | None = None,
+    public: Callable[[models.QuerySet], models.QuerySet] | None = None,
 ) -> None:
     """Tell media_assets that ``model`` uses assets, through the relation
     ``field_or_finder`` (a field name) or a finder function (see the module
@@ -77,14 +79,22 @@ def register_usage(
     for a finder, a function returning a QuerySet whose ``media_id`` column
     lists the Media IDs in use, so that the *unused* filter asks the
     database (NOT EXISTS) instead of collecting every Media ID the finder
-    knows. Registering the same thing twice is harmless."""
+    knows. ``public``: narrows a QuerySet of those rows (of ``model`` for a
+    relation, of ``referenced()`` for a finder) to the uses readers may see,
+    the same ones as the objects' ``is_public``, so that readers' counts are
+    made in SQL (``count_uses_of``). Registering the same thing twice is
+    harmless (pass module-level functions, not lambdas)."""
     if isinstance(field_or_finder, str):
         registration = _Registration(
-            model, label, field_name=field_or_finder, select_related=tuple(select_related)
+            model,
+            label,
+            field_name=field_or_finder,
+            select_related=tuple(select_related),
+            public=public,
         )
     else:
         registration = _Registration(
-            model, label, finder=field_or_finder, referenced=referenced
+            model, label, finder=field_or_finder, referenced=referenced, public=public
         )
     if registration not in _registry:
         _registry.append(registration)
@@ -147,8 +157,70 @@ def find_uses_of(assets: Sequence[MediaAsset]) -> dict[int, list[Use]]:
 
 def usage_counts(assets: Sequence[MediaAsset]) -> dict[int, int]:
     """How many uses each asset has (pk -> count), for listings."""
-    uses = find_uses_of(assets)
-    return {asset.pk: len(uses.get(asset.pk, [])) for asset in assets}
+    return count_uses_of(assets)
+
+
+def count_uses_of(assets: Sequence[MediaAsset], *, public_only: bool = False) -> dict[int, int]:
+    """How many uses each asset has (pk -> count; every asset given is a
+    key), or with ``public_only`` how many readers may see (objects whose
+    ``is_public`` is true, or that have none). One query per relation and
+    per finder, as ``find_uses_of``, but counted by the database: a photo
+    used by thousands of articles (a file photo) costs what an unused one
+    does, where collecting its uses read every one of those articles.
+
+    Counted in SQL: relations, and finders registered with ``referenced``,
+    each narrowed by its ``public`` function for readers. A relation or
+    finder that cannot be (a finder without ``referenced``; for readers, a
+    model with ``is_public`` but no ``public`` function) has its uses
+    collected and tested one by one, as before."""
+    counts = {asset.pk: 0 for asset in assets}
+    by_media_id = {asset.media_id: asset.pk for asset in assets if asset.media_id is not None}
+    if not counts:
+        return {}
+    registered = {(r.model, r.field_name): r for r in _registry if r.field_name}
+
+    def own(pk):
+        return pk if pk in counts else None
+
+    def tally(rows, key):
+        for value, n in rows:
+            pk = key(value)
+            if pk is not None:
+                counts[pk] += n
+
+    def tested(uses):
+        return sum(1 for obj in uses if not public_only or getattr(obj, "is_public", True))
+
+    for model, name, _label in relations():
+        registration = registered.get((model, name))
+        narrow = registration.public if registration else None
+        attname = model._meta.get_field(name).attname
+        objects = model._default_manager.filter(**{f"{name}__in": list(counts)})
+        if public_only and narrow is None and hasattr(model, "is_public"):
+            by_asset = defaultdict(list)
+            for obj in objects:
+                by_asset[getattr(obj, attname)].append(obj)
+            tally(((pk, tested(objs)) for pk, objs in by_asset.items()), own)
+            continue
+        if public_only and narrow is not None:
+            objects = narrow(objects)
+        rows = objects.order_by().values(attname).annotate(n=Count("pk")).values_list(attname, "n")
+        tally(rows, own)
+    for registration in finders():
+        if not by_media_id:
+            break
+        if registration.referenced is None or (public_only and registration.public is None):
+            uses = defaultdict(list)
+            for media_id, obj in registration.finder(list(by_media_id)):
+                uses[media_id].append(obj)
+            tally(((media_id, tested(objs)) for media_id, objs in uses.items()), by_media_id.get)
+            continue
+        rows = registration.referenced().filter(media_id__in=list(by_media_id))
+        if public_only:
+            rows = registration.public(rows)
+        rows = rows.order_by().values("media_id").annotate(n=Count("pk"))
+        tally(rows.values_list("media_id", "n"), by_media_id.get)
+    return counts
 
 
 def filter_unused(queryset: models.QuerySet) -> models.QuerySet:

@@ -143,3 +143,65 @@ def test_the_unused_filter_asks_the_database_not_every_figure(
     settings.API_RESPONSE_CACHE_SECONDS = 0
     listed = client.get("/api/v1/media/", {"unused": "true"}).json()["results"]
     assert [item["media_id"] for item in listed] == [unused.media_id]
+
+
+def _readers_count_the_slow_way(asset):
+    """What readers were shown before counts were made in SQL: every use
+    collected, then tested with is_public."""
+    return sum(1 for use in usage.find_uses(asset) if getattr(use.obj, "is_public", True))
+
+
+def test_counts_are_made_by_the_database_and_equal_the_uses_readers_may_see():
+    """A file photo used by many articles: its count reads no article (one
+    aggregate per relation and finder), and readers' counts leave out the
+    same uses is_public does: drafts, scheduled and expired articles, as lead
+    photo and as body figure; staff count them all."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    photo, unused = make_media(), make_media()
+    author = make_author()
+    author.photo = photo
+    author.save()
+    now = timezone.now()
+    for state in (
+        {},
+        {"status": Article.Status.DRAFT, "publish_at": None},
+        {"publish_at": now + timedelta(days=2)},  # scheduled
+        {"publish_at": now - timedelta(days=9), "expires_at": now - timedelta(days=1)},
+    ):
+        make_article(lead_media=photo, **state)
+        make_article(body=figure(photo.media_id), **state)
+    make_article(lead_media=photo)
+
+    with CaptureQueriesContext(connection) as queries:
+        readers = usage.count_uses_of([photo, unused], public_only=True)
+    assert readers == {photo.pk: 4, unused.pk: 0}  # 2 leads, 1 figure, the author photo
+    assert readers[photo.pk] == _readers_count_the_slow_way(photo)
+    assert all("COUNT(" in q["sql"] for q in queries.captured_queries)
+    assert not any('"articles_article"."body"' in q["sql"] for q in queries.captured_queries)
+    staff = usage.count_uses_of([photo, unused])
+    assert staff == {photo.pk: 10, unused.pk: 0} == usage.usage_counts([photo, unused])
+    assert staff[photo.pk] == len(usage.find_uses(photo))
+    assert usage.count_uses_of([]) == {}
+
+
+def test_uses_that_cannot_be_counted_in_sql_are_collected_and_tested(monkeypatch):
+    """A finder registered without ``referenced``, and for readers a model
+    with is_public but no ``public`` function, are still counted right: their
+    uses are collected and tested one by one."""
+    from media_assets.usage import _Registration
+
+    photo = make_media()
+    make_article(lead_media=photo)
+    make_article(lead_media=photo, status=Article.Status.DRAFT, publish_at=None)
+    make_article(body=figure(photo.media_id))
+    make_article(body=figure(photo.media_id), status=Article.Status.DRAFT, publish_at=None)
+    bare = [
+        _Registration(r.model, r.label, r.field_name, r.finder, r.select_related)  # no hooks
+        for r in usage._registry
+    ]
+    monkeypatch.setattr(usage, "_registry", bare)
+    assert usage.count_uses_of([photo], public_only=True) == {photo.pk: 2}
+    assert usage.count_uses_of([photo]) == {photo.pk: 4}
