@@ -20,6 +20,8 @@ from media_assets.pagination import EstimatedCountPaginator
 from media_assets.renditions import FALLBACK_FORMATS
 
 SOON_DAYS = 30
+# A photo's page lists at most this many uses of each kind (the newest).
+USES_SHOWN = 50
 _DESCRIPTIVE_FIELDS = [
     "media_id",
     "title",
@@ -381,11 +383,19 @@ class MediaAssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="used by")
     def uses(self, obj):
-        found = usage.find_uses(obj)
+        # The newest uses of each kind, and how many there are in all: a file
+        # photo may be used by thousands of articles.
+        found = usage.find_uses(obj, limit=USES_SHOWN)
         if not found:
             return "Not used anywhere: it can be deleted."
+        total = usage.count_uses_of([obj])[obj.pk]
+        more = (
+            format_html('<p class="help">{} uses in all; the newest are listed.</p>', total)
+            if total > len(found)
+            else ""
+        )
         return format_html(
-            '<ul class="media-uses">{}</ul>',
+            '<ul class="media-uses">{}</ul>{}',
             format_html_join(
                 "",
                 '<li>{}: <a href="{}">{}</a>{}</li>',
@@ -401,6 +411,7 @@ class MediaAssetAdmin(admin.ModelAdmin):
                     for use in found
                 ),
             ),
+            more,
         )
 
     @admin.display(description="similar photos")

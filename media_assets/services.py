@@ -60,15 +60,21 @@ class MediaStorageUnavailable(OSError):
         super().__init__(self.message)
 
 
+# How many uses a refused deletion names (the rest are counted).
+USES_NAMED = 5
+
+
 class MediaInUse(Exception):  # noqa: N818 - reads better at the call site
     """The asset is still used somewhere and cannot be deleted. ``uses`` lists
-    the ``media_assets.usage.Use`` entries that hold it."""
+    ``media_assets.usage.Use`` entries that hold it (the first few), ``total``
+    how many there are."""
 
-    def __init__(self, asset: MediaAsset, uses: list):
+    def __init__(self, asset: MediaAsset, uses: list, total: int | None = None):
         self.asset = asset
         self.uses = uses
+        self.total = len(uses) if total is None else max(total, len(uses))
         where = "; ".join(str(use) for use in uses[:5])
-        more = f" and {len(uses) - 5} more" if len(uses) > 5 else ""
+        more = f" and {self.total - 5} more" if self.total > 5 else ""
         super().__init__(
             f"Media ID {asset.media_id} cannot be deleted: it is used by {where}{more}."
         )
@@ -213,11 +219,13 @@ def media_delete(*, asset: MediaAsset) -> None:
     """Delete ``asset`` and (after commit) its files, or raise ``MediaInUse``
     when a lead photo, body figure, author photo or any registered use still
     points at it."""
-    from media_assets.usage import find_uses
+    from media_assets.usage import count_uses_of, find_uses
 
-    uses = find_uses(asset)
+    # A few uses to name, and the count of all: a file photo may hold
+    # thousands of articles, which need not be read to refuse.
+    uses = find_uses(asset, limit=USES_NAMED)
     if uses:
-        raise MediaInUse(asset, uses)
+        raise MediaInUse(asset, uses, total=count_uses_of([asset])[asset.pk])
     asset.delete()
 
 

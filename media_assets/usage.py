@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef
@@ -126,14 +127,19 @@ def finders() -> list[_Registration]:
     return [r for r in _registry if r.finder is not None]
 
 
-def find_uses(asset: MediaAsset) -> list[Use]:
-    """Every use of ``asset``: one query per relation and per finder."""
-    return find_uses_of([asset]).get(asset.pk, [])
+def find_uses(asset: MediaAsset, *, limit: int | None = None) -> list[Use]:
+    """Every use of ``asset``: one query per relation and per finder. With
+    ``limit``, at most that many from each relation (the newest rows) and
+    each finder, so that a file photo used by thousands of articles is not
+    read whole to show a few of them (``count_uses_of`` counts them all)."""
+    return find_uses_of([asset], limit=limit).get(asset.pk, [])
 
 
-def find_uses_of(assets: Sequence[MediaAsset]) -> dict[int, list[Use]]:
+def find_uses_of(assets: Sequence[MediaAsset], *, limit: int | None = None) -> dict[int, list[Use]]:
     """Uses of several assets at once, keyed by asset pk. The cost depends on
-    the number of relations and finders, not on the number of assets."""
+    the number of relations and finders, not on the number of assets.
+    ``limit``: at most that many uses from each relation and each finder, for
+    all the assets together (see ``find_uses``)."""
     by_pk = {asset.pk: asset for asset in assets}
     by_media_id = {asset.media_id: asset for asset in assets if asset.media_id is not None}
     result: dict[int, list[Use]] = defaultdict(list)
@@ -145,10 +151,13 @@ def find_uses_of(assets: Sequence[MediaAsset]) -> dict[int, list[Use]]:
         objects = model._default_manager.filter(**{f"{name}__in": list(by_pk)})
         if joined.get((model, name)):
             objects = objects.select_related(*joined[(model, name)])
+        if limit is not None:
+            objects = objects.order_by("-pk")[:limit]
         for obj in objects:
             result[getattr(obj, attname)].append(_use(label, obj))
     for registration in finders():
-        for media_id, obj in registration.finder(list(by_media_id)):
+        found = registration.finder(list(by_media_id))
+        for media_id, obj in found if limit is None else islice(found, limit):
             asset = by_media_id.get(media_id)
             if asset is not None:
                 result[asset.pk].append(_use(registration.label, obj))

@@ -205,3 +205,34 @@ def test_uses_that_cannot_be_counted_in_sql_are_collected_and_tested(monkeypatch
     monkeypatch.setattr(usage, "_registry", bare)
     assert usage.count_uses_of([photo], public_only=True) == {photo.pk: 2}
     assert usage.count_uses_of([photo]) == {photo.pk: 4}
+
+
+def test_a_file_photo_is_never_read_whole_to_name_its_uses(client, monkeypatch):
+    """Naming a photo's uses (its admin page, a refused deletion) reads at
+    most a few of each kind, the newest leads first, and counts the rest: a
+    photo used by thousands of articles costs what one used twice does."""
+    from django.contrib.auth.models import User
+
+    from media_assets import admin as media_admin
+    from media_assets.services import MediaInUse, media_delete
+
+    photo = make_media()
+    leads = [make_article(lead_media=photo, headline=f"Lead {n}") for n in range(4)]
+    for n in range(3):
+        make_article(body=figure(photo.media_id), headline=f"Figure {n}")
+
+    named = usage.find_uses(photo, limit=2)
+    assert [u.obj.pk for u in named if u.label == "lead photo"] == [leads[3].pk, leads[2].pk]
+    assert len([u for u in named if u.label == "body figure"]) == 2
+    assert len(usage.find_uses(photo)) == 7
+
+    with pytest.raises(MediaInUse) as refused:
+        media_delete(asset=photo)
+    assert refused.value.total == 7
+    assert "and 2 more" in str(refused.value)  # five named, seven in all
+
+    monkeypatch.setattr(media_admin, "USES_SHOWN", 2)
+    client.force_login(User.objects.create_superuser("desk", "d@example.com", "pw"))
+    page = client.get(f"/admin/media_assets/mediaasset/{photo.pk}/change/").content.decode()
+    assert page.count("Lead ") == 2 and "Lead 3" in page and "Lead 0" not in page
+    assert "7 uses in all; the newest are listed." in page
