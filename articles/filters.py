@@ -90,12 +90,10 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(Q(section__slug=value) | Q(pk__in=in_category.values("article_id")))
 
     def filter_tag(self, queryset, name, value):
-        tagged = Article.tags.through.objects.filter(tag__slug=value)
-        return queryset.filter(pk__in=tagged.values("article_id"))
+        return queryset.linked_to(Article.tags.through.objects.filter(tag__slug=value))
 
     def filter_author(self, queryset, name, value):
-        links = ArticleAuthor.objects.filter(author__slug=value)
-        return queryset.filter(pk__in=links.values("article_id"))
+        return queryset.linked_to(ArticleAuthor.objects.filter(author__slug=value))
 
     def filter_q(self, queryset, name, value):
         # Full-text search (articles.search): the same index and syntax as

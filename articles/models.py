@@ -284,6 +284,18 @@ def public_until(figures: dict):
     return min(changes) if changes else None
 
 
+# ArticleQuerySet.linked_to(links, shown=n): a tag or author with at most
+# max(SMALL_TERM_MIN * n, sqrt(SMALL_TERM_FACTOR * n * articles)) articles is
+# listed from its links (read by primary key and sorted: a cost that grows
+# with the term), a bigger one by walking the date index (a cost that grows
+# with the articles shown and shrinks as the term grows). The two meet near
+# that size (measured at 1 000 000 articles: an author of 4 000 articles,
+# listed 20 to a page, 33 ms from the links, 44 walking): for pages of 20,
+# 2 000 at 100 000 articles, 6 300 at 1 000 000, 20 000 at 10 000 000.
+SMALL_TERM_MIN = 50
+SMALL_TERM_FACTOR = 2
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles readers may see: published, ``publish_at`` reached and not
@@ -325,6 +337,61 @@ class ArticleQuerySet(models.QuerySet):
     def in_sections(self, category: Category):
         """Articles whose primary section is ``category`` or one below it."""
         return self.filter(section_id__in=category.descendant_ids())
+
+    def linked_to(self, links, *, shown: int = 20):
+        """The articles named by ``links`` (a QuerySet of link rows with an
+        ``article_id`` column: a tag's, an author's), for a list of a term's
+        articles newest first, ``shown`` at a time. Costs one query, for the
+        links.
+
+        On PostgreSQL that query counts the term's links up to a bound that
+        grows with the archive and with ``shown`` (``SMALL_TERM_FACTOR``; from
+        an index that carries the article:
+        article_tags_by_tag_idx, article_author_by_author_idx) and, when
+        there are no more, brings their article ids: the list is then exactly
+        those articles (one array parameter), read by primary key and sorted,
+        however old they are. As a subquery, the planner, which takes a
+        term's articles to be spread evenly over the dates, walked the date
+        index from the newest article testing each one: a tag of 29 articles
+        from 2005 read most of a million articles (1.2 s for its page, 1.5 s
+        for the API's ?tag=); this way 9 and 21 ms. A bigger term is left to
+        that walk, which meets its articles soon when they are spread over
+        the years. Other databases keep the subquery (SQLite serves it from
+        its indexes)."""
+        from django.db import connection
+        from django.db.models.expressions import RawSQL
+
+        subquery = self.filter(pk__in=links.values("article_id"))
+        if connection.vendor != "postgresql":
+            return subquery
+        sql, params = links.order_by().values("article_id").query.sql_with_params()
+        with connection.cursor() as cursor:
+            # Only the query's own SQL is interpolated; values are parameters.
+            # The bound from the table's size as the planner knows it.
+            cursor.execute(
+                f"""
+                WITH bound AS (
+                    SELECT GREATEST(%s, SQRT(GREATEST(reltuples, 0) * %s))::bigint AS n
+                    FROM pg_class WHERE oid = %s::regclass
+                )
+                SELECT CASE
+                    WHEN (SELECT COUNT(*) FROM ({sql} LIMIT (SELECT n + 1 FROM bound)) few)
+                        <= (SELECT n FROM bound)
+                    THEN ARRAY({sql})
+                END
+                """,  # noqa: S608
+                [
+                    SMALL_TERM_MIN * shown,
+                    SMALL_TERM_FACTOR * shown,
+                    self.model._meta.db_table,
+                    *params,
+                    *params,
+                ],
+            )
+            (ids,) = cursor.fetchone()
+        if ids is None:
+            return subquery
+        return self.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))  # noqa: S611
 
     def for_api(self):
         """What the API shows with every relation expanded, in a constant
