@@ -65,11 +65,23 @@ def paths(*, admin: bool) -> list[str]:
     ]
     if photo is not None:
         found.append(f"/api/v1/media/{photo.media_id}/")
+    # A story tag from the middle of the archive (generate_archive's long tail
+    # of rare tags, each of a few days): the rare-term lists.
+    stories = Tag.objects.filter(slug__startswith="story-").count()
+    story = Tag.objects.filter(slug=f"story-{stories // 2}").first()
+    if story is not None:
+        found += [story.get_absolute_url(), f"/api/v1/articles/?tag={story.slug}"]
+        tagged = public.filter(tags=story).order_by("pk").first()
+        if tagged is not None:
+            found.append(tagged.get_absolute_url())  # its related articles
     if admin:
+        author = public.filter(article_authors__isnull=False).order_by("-pk").first()
         found += [
             "/admin/articles/article/",
             "/admin/articles/article/?q=oil",
             "/admin/articles/article/?status__exact=published",
+            "/admin/articles/article/?language__exact=ar",
+            f"/admin/articles/article/?author={author.article_authors.first().author_id}",
             f"/admin/articles/article/{newest.pk}/change/",
             "/admin/media_assets/mediaasset/",
             "/admin/media_assets/mediaasset/?q=reuters",

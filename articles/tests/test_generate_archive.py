@@ -122,3 +122,31 @@ def test_postgres_run_indexes_articles_an_interrupted_run_left_unindexed():
     build(25)
     assert SearchDocument.objects.filter(article=orphan).exists()
     assert indexed_ids() >= set(synthetic().values_list("pk", flat=True))
+
+
+def test_story_tags_are_a_long_tail_of_rare_tags_each_of_one_moment():
+    """Besides the subjects and places spread over the years, each run of
+    STORY_SPAN consecutive articles has a story tag on some of them: rare
+    tags whose articles are all of a few days (the lists a walk of the date
+    index serves worst, see ArticleQuerySet.linked_to)."""
+    from articles.management.commands.generate_archive import STORY_SPAN
+    from articles.models import Tag
+
+    build(6 * STORY_SPAN, media=10)
+    stories = Tag.objects.filter(slug__startswith="story-")
+    assert stories.count() == 6
+    links = Article.tags.through.objects.filter(tag__in=stories)
+    tagged = 0
+    for tag in stories:
+        numbers = [
+            int(legacy[1:])
+            for legacy in links.filter(tag=tag).values_list("article__legacy_id", flat=True)
+        ]
+        tagged += len(numbers)
+        k = int(tag.slug.removeprefix("story-"))
+        assert all(n // STORY_SPAN == k for n in numbers), (tag.slug, numbers)
+    assert 0.15 * 6 * STORY_SPAN < tagged < 0.45 * 6 * STORY_SPAN  # STORY_SHARE is 0.3
+    common = Article.tags.through.objects.exclude(tag__in=stories)
+    assert common.values("tag").distinct().count() > 50  # the subjects and places
+    # An article still has at most four tags, a story's among them.
+    assert max(synthetic().annotate(n=Count("tags")).values_list("n", flat=True)) <= 4

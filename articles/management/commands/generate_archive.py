@@ -3,9 +3,15 @@
 Articles have realistic lengths (a 6–16 word headline, a dek, 300–1 100
 words of body), publication dates spread over 2005–2017, a section, one or
 two authors, up to four tags, a lead photo (a MediaAsset without a file) on
-most of them and about one in ten in Arabic. Within a run the articles are
-written in publication order, as a newsroom's database fills up (ids and
-dates rise together). No revisions and no per-row save(): this is test data.
+most of them and about one in ten in Arabic. The tags are of two kinds, as in
+a newsroom's archive: some 170 subjects and places spread over the years
+(about one article in a hundred each), and a long tail of stories ("Story
+N"), each on a few of the articles of a few days (``STORY_SPAN``
+consecutive articles, ``STORY_SHARE`` of them): rare tags whose articles are
+all of one moment, the lists that a walk of the date index serves worst.
+Within a run the articles are written in publication order, as a newsroom's
+database fills up (ids and dates rise together). No revisions and no
+per-row save(): this is test data.
 
 ``--articles N`` is the number of synthetic articles the archive should hold:
 a second run with the same N creates nothing, a larger N adds the difference.
@@ -58,6 +64,10 @@ LAST_NAMES = [
     "Hamdan", "Rahman", "Qasim", "Jaber", "Barakat", "Darwish", "Sabri", "Othman",
 ]  # fmt: skip
 AGENCIES = ["REUTERS", "AFP", "AP", "EPA", "Getty Images", "Asharq Al-Awsat"]
+# Story tags: article number n (in publication order within a run) belongs to
+# story n // STORY_SPAN, and carries its tag with probability STORY_SHARE.
+STORY_SPAN = 60
+STORY_SHARE = 0.3
 NEWS_WORDS = [
     "government",
     "minister",
@@ -318,6 +328,7 @@ class Command(BaseCommand):
         sections = self._sections()
         authors = self._authors()
         tags = self._tags()
+        stories = self._stories(articles)
         photos = _copy_photos(rng, media) if postgres else self._photos(rng, media)
         have = Article.objects.filter(legacy_source=SOURCE).count()
         wanted = articles - have
@@ -329,7 +340,7 @@ class Command(BaseCommand):
         dates = sorted(
             START + datetime.timedelta(seconds=rng.random() * span) for _ in range(wanted)
         )
-        synth = _Synth(rng, sections, authors, tags, photos)
+        synth = _Synth(rng, sections, authors, tags, photos, stories)
 
         def progress(done):
             if verbosity >= 2 or (verbosity and done % 50_000 < COPY_BATCH):
@@ -401,7 +412,20 @@ class Command(BaseCommand):
         Tag.objects.bulk_create(
             [Tag(name=name, slug=slugify(name)) for name in names], ignore_conflicts=True
         )
-        return list(Tag.objects.values_list("pk", flat=True))
+        return list(
+            Tag.objects.filter(slug__in=[slugify(n) for n in names]).values_list("pk", flat=True)
+        )
+
+    def _stories(self, articles):
+        """The story tags' ids, story number k at index k, for ``articles``."""
+        count = -(-articles // STORY_SPAN)
+        Tag.objects.bulk_create(
+            [Tag(name=f"Story {k}", slug=f"story-{k}") for k in range(count)],
+            ignore_conflicts=True,
+            batch_size=BATCH,
+        )
+        ids = dict(Tag.objects.filter(slug__startswith="story-").values_list("slug", "pk"))
+        return [ids[f"story-{k}"] for k in range(count)]
 
     def _photos(self, rng, wanted):
         have = _synthetic_photos().count()
@@ -454,9 +478,10 @@ def _sentence(rng, length):
 class _Synth:
     """Synthetic articles: the fields of one, its authors and its tags."""
 
-    def __init__(self, rng, sections, authors, tags, photos):
+    def __init__(self, rng, sections, authors, tags, photos, stories=()):
         self.rng = rng
         self.sections, self.authors, self.tags, self.photos = sections, authors, tags, photos
+        self.stories = stories
         # A pool of paragraphs: bodies are assembled from it, so generating a
         # million bodies costs string joins, not a million random walks.
         self.paragraphs = [
@@ -513,7 +538,12 @@ class _Synth:
     def author_ids(self):
         return self.rng.sample(self.authors, self.rng.choice((1, 1, 1, 2)))
 
-    def tag_ids(self):
+    def tag_ids(self, n):
+        """Tags of article number ``n``: up to four, one of them its story's
+        tag for STORY_SHARE of the articles."""
+        story = n // STORY_SPAN
+        if story < len(self.stories) and self.rng.random() < STORY_SHARE:
+            return [*self.rng.sample(self.tags, self.rng.randint(0, 3)), self.stories[story]]
         return self.rng.sample(self.tags, self.rng.randint(0, 4))
 
 
@@ -532,7 +562,9 @@ def _bulk_write(synth, first, dates):
     )
     Tags = Article.tags.through
     Tags.objects.bulk_create(
-        Tags(article_id=a.pk, tag_id=tag) for a in created for tag in synth.tag_ids()
+        Tags(article_id=a.pk, tag_id=tag)
+        for i, a in enumerate(created)
+        for tag in synth.tag_ids(first + i)
     )
     reindex_articles(a.pk for a in created)
 
@@ -629,7 +661,7 @@ def _article_rows(synth, template, first_id, first_number, dates, authors, tags)
         pk = first_id + i
         row = {**template, **synth.article(first_number + i, published), "id": pk}
         authors.extend((pk, author, position) for position, author in enumerate(synth.author_ids()))
-        tags.extend((pk, tag) for tag in synth.tag_ids())
+        tags.extend((pk, tag) for tag in synth.tag_ids(first_number + i))
         yield [row[c] for c in columns]
 
 
