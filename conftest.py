@@ -91,3 +91,15 @@ def _other_sessions():
             time.sleep(0.1)
         found += rows
     return found
+
+
+@pytest.fixture
+def steady_clock(monkeypatch):
+    """The API throttles (cms.http) count per fixed window of the clock:
+    requests that straddle a minute's end (a slow, loaded machine) start a
+    new count. Pin the clock mid-minute so that a test's requests share one
+    window."""
+    from cms.http import AnonRateThrottle, UserRateThrottle
+
+    for throttle in (AnonRateThrottle, UserRateThrottle):
+        monkeypatch.setattr(throttle, "timer", lambda self: 1_800_000_000.0 + 30)

@@ -88,7 +88,7 @@ def test_a_caller_with_a_session_cookie_skips_the_cache(client, django_user_mode
     assert response.status_code == 200 and "X-Cache" not in response
 
 
-def test_throttling_and_parameter_checks_still_run_on_hits(settings):
+def test_throttling_and_parameter_checks_still_run_on_hits(settings, steady_clock):
     settings.API_THROTTLE_RATES = {"anon": "3/minute", "user": "100/minute"}
     client = APIClient()
     codes = [client.get("/api/v1/tags/").status_code for _ in range(4)]

@@ -86,7 +86,7 @@ def test_bad_token_is_401_json():
     assert response["Content-Type"] == "application/json"
 
 
-def test_anonymous_throttle_gives_429(settings):
+def test_anonymous_throttle_gives_429(settings, steady_clock):
     settings.API_THROTTLE_RATES = {"anon": "3/minute", "user": "100/minute"}
     client = APIClient()
     codes = [client.get("/api/v1/tags/").status_code for _ in range(4)]
@@ -143,14 +143,14 @@ def test_throttle_lets_requests_through_when_the_cache_is_unreachable(settings):
     assert codes == [200, 200, 200]
 
 
-def test_anonymous_callers_are_held_to_the_anonymous_rate_only(settings):
+def test_anonymous_callers_are_held_to_the_anonymous_rate_only(settings, steady_clock):
     settings.API_THROTTLE_RATES = {"anon": "5/minute", "user": "2/minute"}
     client = APIClient()
     codes = [client.get("/api/v1/tags/").status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
 
 
-def test_authenticated_callers_are_held_to_the_user_rate(settings):
+def test_authenticated_callers_are_held_to_the_user_rate(settings, steady_clock):
     settings.API_THROTTLE_RATES = {"anon": "1/minute", "user": "3/minute"}
     user = get_user_model().objects.create_user("reader", password="x")
     client = APIClient()

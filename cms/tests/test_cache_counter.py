@@ -61,7 +61,7 @@ def test_count_on_a_dead_redis_raises_value_error():
 
 
 @pytest.mark.django_db
-def test_api_throttle_counts_on_redis(redis_cache, settings):
+def test_api_throttle_counts_on_redis(redis_cache, settings, steady_clock):
     settings.CACHES = {"default": LIVE_REDIS}
     settings.API_THROTTLE_RATES = {"anon": "3/minute", "user": "100/minute"}
     client = APIClient()
