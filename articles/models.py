@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Min, Prefetch, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -284,6 +284,14 @@ def public_until(figures: dict):
     return min(changes) if changes else None
 
 
+class _TestedPerRow(Exists):
+    """EXISTS that PostgreSQL keeps as a test of each row it reaches:
+    ``OFFSET 0`` stops the planner from turning it into a join, which may
+    read the whole subquery first."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 # ArticleQuerySet.linked_to(links, shown=n): a tag or author with at most
 # max(SMALL_TERM_MIN * n, sqrt(SMALL_TERM_FACTOR * n * articles)) articles is
 # listed from its links (read by primary key and sorted: a cost that grows
@@ -361,9 +369,8 @@ class ArticleQuerySet(models.QuerySet):
         from django.db import connection
         from django.db.models.expressions import RawSQL
 
-        subquery = self.filter(pk__in=links.values("article_id"))
         if connection.vendor != "postgresql":
-            return subquery
+            return self.filter(pk__in=links.values("article_id"))
         sql, params = links.order_by().values("article_id").query.sql_with_params()
         with connection.cursor() as cursor:
             # Only the query's own SQL is interpolated; values are parameters.
@@ -390,7 +397,11 @@ class ArticleQuerySet(models.QuerySet):
             )
             (ids,) = cursor.fetchone()
         if ids is None:
-            return subquery
+            # A big term: the walk, kept a walk. As a plain subquery the
+            # planner may read every link instead (with fresh statistics it
+            # did for a tag of 11 000 articles at 1 000 000: 69 ms, against
+            # 6 ms walking).
+            return self.filter(_TestedPerRow(links.filter(article_id=OuterRef("pk"))))
         return self.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))  # noqa: S611
 
     def for_api(self):
