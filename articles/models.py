@@ -374,24 +374,22 @@ class ArticleQuerySet(models.QuerySet):
         sql, params = links.order_by().values("article_id").query.sql_with_params()
         with connection.cursor() as cursor:
             # Only the query's own SQL is interpolated; values are parameters.
-            # The bound from the table's size as the planner knows it.
+            # The bound from the table's size as the planner knows it; the
+            # links are read once, at most one past the bound.
             cursor.execute(
                 f"""
                 WITH bound AS (
                     SELECT GREATEST(%s, SQRT(GREATEST(reltuples, 0) * %s))::bigint AS n
                     FROM pg_class WHERE oid = %s::regclass
-                )
-                SELECT CASE
-                    WHEN (SELECT COUNT(*) FROM ({sql} LIMIT (SELECT n + 1 FROM bound)) few)
-                        <= (SELECT n FROM bound)
-                    THEN ARRAY({sql})
-                END
+                ), few AS ({sql} LIMIT (SELECT n + 1 FROM bound))
+                SELECT CASE WHEN COUNT(*) <= (SELECT n FROM bound)
+                    THEN COALESCE(array_agg(article_id), '{{}}') END
+                FROM few
                 """,  # noqa: S608
                 [
                     SMALL_TERM_MIN * shown,
                     SMALL_TERM_FACTOR * shown,
                     self.model._meta.db_table,
-                    *params,
                     *params,
                 ],
             )

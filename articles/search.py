@@ -1251,13 +1251,13 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
             cursor.execute(f"{verb} {SearchDocument._meta.db_table}")
         else:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
-    if _is_postgres():
-        _analyze_sources()
     if jobs > 1 and _is_postgres() and not connection.in_atomic_block:
-        done = index_unindexed(jobs=jobs, rebuild_gin=True)
+        done = index_unindexed(jobs=jobs, rebuild_gin=True)  # analyzes first
         if stdout is not None:
             stdout.write(f"  indexed {done} articles with {jobs} processes")
         return done
+    if _is_postgres():
+        _analyze_sources()
     done = 0
     last = 0
     while True:

@@ -73,8 +73,9 @@ class MediaInUse(Exception):  # noqa: N818 - reads better at the call site
         self.asset = asset
         self.uses = uses
         self.total = len(uses) if total is None else max(total, len(uses))
-        where = "; ".join(str(use) for use in uses[:5])
-        more = f" and {self.total - 5} more" if self.total > 5 else ""
+        named = uses[:USES_NAMED]
+        where = "; ".join(str(use) for use in named)
+        more = f" and {self.total - len(named)} more" if self.total > len(named) else ""
         super().__init__(
             f"Media ID {asset.media_id} cannot be deleted: it is used by {where}{more}."
         )

@@ -184,51 +184,38 @@ def count_uses_of(assets: Sequence[MediaAsset], *, public_only: bool = False) ->
     collected and tested one by one, as before."""
     counts = {asset.pk: 0 for asset in assets}
     by_media_id = {asset.media_id: asset.pk for asset in assets if asset.media_id is not None}
-    if not counts:
-        return {}
     registered = {(r.model, r.field_name): r for r in _registry if r.field_name}
 
-    def own(pk):
-        return pk if pk in counts else None
-
-    def tally(rows, key):
-        for value, n in rows:
-            pk = key(value)
-            if pk is not None:
-                counts[pk] += n
-
-    def tested(uses):
-        return sum(1 for obj in uses if not public_only or getattr(obj, "is_public", True))
+    def seen(obj) -> bool:
+        return not public_only or getattr(obj, "is_public", True)
 
     for model, name, _label in relations():
-        registration = registered.get((model, name))
-        narrow = registration.public if registration else None
+        narrow = getattr(registered.get((model, name)), "public", None)
         attname = model._meta.get_field(name).attname
         objects = model._default_manager.filter(**{f"{name}__in": list(counts)})
         if public_only and narrow is None and hasattr(model, "is_public"):
-            by_asset = defaultdict(list)
             for obj in objects:
-                by_asset[getattr(obj, attname)].append(obj)
-            tally(((pk, tested(objs)) for pk, objs in by_asset.items()), own)
+                counts[getattr(obj, attname)] += seen(obj)
             continue
         if public_only and narrow is not None:
             objects = narrow(objects)
-        rows = objects.order_by().values(attname).annotate(n=Count("pk")).values_list(attname, "n")
-        tally(rows, own)
+        rows = objects.order_by().values(attname).annotate(n=Count("pk"))
+        for pk, n in rows.values_list(attname, "n"):
+            counts[pk] += n
     for registration in finders():
         if not by_media_id:
             break
         if registration.referenced is None or (public_only and registration.public is None):
-            uses = defaultdict(list)
             for media_id, obj in registration.finder(list(by_media_id)):
-                uses[media_id].append(obj)
-            tally(((media_id, tested(objs)) for media_id, objs in uses.items()), by_media_id.get)
+                if media_id in by_media_id:
+                    counts[by_media_id[media_id]] += seen(obj)
             continue
         rows = registration.referenced().filter(media_id__in=list(by_media_id))
         if public_only:
             rows = registration.public(rows)
         rows = rows.order_by().values("media_id").annotate(n=Count("pk"))
-        tally(rows.values_list("media_id", "n"), by_media_id.get)
+        for media_id, n in rows.values_list("media_id", "n"):
+            counts[by_media_id[media_id]] += n
     return counts
 
 
