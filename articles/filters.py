@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from articles.models import LANGUAGES, Article, ArticleAuthor, Author, Category, Tag
+from articles.models import LANGUAGES, Article, Author, Category, Tag
 
 # A search string is capped so that a 60 000-character one is refused at
 # once (400) instead of becoming a slow LIKE.
@@ -90,10 +90,10 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(Q(section__slug=value) | Q(pk__in=in_category.values("article_id")))
 
     def filter_tag(self, queryset, name, value):
-        return queryset.linked_to(Article.tags.through.objects.filter(tag__slug=value))
+        return queryset.linked_to("tags", Tag.objects.filter(slug=value).values("pk"))
 
     def filter_author(self, queryset, name, value):
-        return queryset.linked_to(ArticleAuthor.objects.filter(author__slug=value))
+        return queryset.linked_to("authors", Author.objects.filter(slug=value).values("pk"))
 
     def filter_q(self, queryset, name, value):
         # Full-text search (articles.search): the same index and syntax as

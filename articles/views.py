@@ -23,7 +23,6 @@ from articles.middleware import find_redirect
 from articles.models import (
     TEASER_PICTURE_SPEC,
     Article,
-    ArticleAuthor,
     Author,
     Category,
     Tag,
@@ -156,8 +155,8 @@ def _related(article, limit=RELATED_ITEMS):
             # the date index, they made the page read most of the archive
             # (686 ms at 1 000 000 articles for an article whose one tag
             # has 29 articles).
-            links = Article.tags.through.objects.filter(tag_id__in=tag_ids)
-            tagged = public.linked_to(links, shown=limit).order_by(*newest).values("pk")[:limit]
+            tagged = public.linked_to("tags", tag_ids, shown=limit)
+            tagged = tagged.order_by(*newest).values("pk")[:limit]
             ids = chosen.order_by(*newest).values("pk")[:limit].union(tagged)
             chosen = Article.objects.filter(pk__in=ids)
         else:
@@ -252,7 +251,7 @@ def short_link(request, pk):
 @cache_public_page
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    tagged = Article.objects.public().linked_to(Article.tags.through.objects.filter(tag=tag))
+    tagged = Article.objects.public().linked_to("tags", [tag.pk])
     page = _listing_page(request, tagged)
     return render(request, "articles/tag_detail.html", {"tag": tag, "page": page})
 
@@ -261,8 +260,7 @@ def tag_detail(request, slug):
 @cache_public_page
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
-    bylines = ArticleAuthor.objects.filter(author=author)
-    page = _listing_page(request, Article.objects.public().linked_to(bylines))
+    page = _listing_page(request, Article.objects.public().linked_to("authors", [author.pk]))
     return render(request, "articles/author_detail.html", {"author": author, "page": page})
 
 

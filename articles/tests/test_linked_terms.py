@@ -113,5 +113,91 @@ def test_a_small_term_is_read_from_its_links(client, branch):
     from_links = "unnest(" in listing[0]
     assert from_links == (branch == "links"), listing[0]
     # The bound: at least SMALL_TERM_MIN per article shown.
-    bound_query = next(q["sql"] for q in queries.captured_queries if "WITH bound" in q["sql"])
+    bound_query = next(q["sql"] for q in queries.captured_queries if "bound AS (" in q["sql"])
     assert "reltuples" in bound_query
+
+
+def _link_dates(article):
+    """The publication times the article's tag and author links carry
+    (migration articles.0019, PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT publish_at FROM articles_article_tags WHERE article_id = %s "
+            "UNION ALL SELECT publish_at FROM articles_articleauthor WHERE article_id = %s",
+            [article.pk, article.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@postgres_only
+def test_links_carry_their_articles_publication_time_on_every_write_path():
+    tag, other = make_tag(), make_tag()
+    author = make_author()
+    article = make_article(tags=[tag])
+    ArticleAuthor.objects.create(article=article, author=author, position=0)
+    assert _link_dates(article) == [article.publish_at] * 2
+    # A save that moves the date, QuerySet.update(), and a link added later.
+    article.publish_at -= timedelta(days=400)
+    article.save()
+    assert _link_dates(article) == [article.publish_at] * 2
+    moved = article.publish_at - timedelta(days=1)
+    Article.objects.filter(pk=article.pk).update(publish_at=moved)
+    article.tags.add(other)
+    Article.tags.through.objects.bulk_create(
+        [Article.tags.through(article=article, tag=make_tag())]
+    )
+    assert _link_dates(article) == [moved] * 4
+    # A draft with no date yet.
+    draft = make_article(tags=[tag], status=Article.Status.DRAFT, publish_at=None)
+    assert _link_dates(draft) == [None]
+
+
+@postgres_only
+@pytest.mark.parametrize("branch", ["walk"], indirect=True)
+def test_a_big_terms_walk_follows_its_articles_dates(client, branch):
+    """The walk starts at the newest of the term's articles that the links
+    date: an old article moved to the top, a new article given the tag and
+    one just published are listed first; a term with no public article
+    lists none."""
+    tag, author = make_tag(slug="rare"), make_author(slug="guest")
+    old = _old_and_rare(tag, author, n=5)
+    expected = [a.pk for a in old]
+    assert _walk_pages(client, "/tag/rare/") == expected
+    moved = old[-1]
+    Article.objects.filter(pk=moved.pk).update(publish_at=timezone.now() - timedelta(hours=1))
+    expected = [moved.pk, *expected[:-1]]
+    assert _walk_pages(client, "/tag/rare/") == expected
+    newest = Article.objects.public().exclude(tags=tag).order_by("-publish_at").first()
+    newest.tags.add(tag)
+    ArticleAuthor.objects.create(article=newest, author=author, position=0)
+    expected = [moved.pk, newest.pk, *expected[1:]]
+    assert _walk_pages(client, "/tag/rare/") == expected
+    assert _walk_pages(client, "/author/guest/") == expected
+    draft = Article.objects.get(status=Article.Status.DRAFT, tags=tag)
+    draft.status, draft.publish_at = Article.Status.PUBLISHED, timezone.now()
+    draft.save()
+    assert _walk_pages(client, "/tag/rare/")[0] == draft.pk
+    make_tag(slug="unused")
+    scheduled = make_tag(slug="scheduled")
+    make_article(tags=[scheduled], publish_at=timezone.now() + timedelta(days=1))
+    assert _walk_pages(client, "/tag/unused/") == []
+    assert _walk_pages(client, "/tag/scheduled/") == []
+
+
+@postgres_only
+@pytest.mark.parametrize("branch", ["walk"], indirect=True)
+def test_the_walks_start_applies_to_public_lists_only(branch):
+    """Staff lists of a term (the API with unpublished articles) hold its
+    drafts and scheduled articles: no start at the newest published one."""
+    tag, author = make_tag(slug="rare"), make_author(slug="guest")
+    _old_and_rare(tag, author, n=3)
+    scheduled = make_article(tags=[tag], publish_at=timezone.now() + timedelta(days=2))
+    everything = Article.objects.linked_to("tags", [tag.pk]).order_by("-publish_at", "-id")
+    assert scheduled in everything
+    assert Article.objects.get(status=Article.Status.DRAFT, tags=tag) in everything
+    bound = '"articles_article"."publish_at" <='
+    assert bound not in str(everything.query)
+    public = Article.objects.public().linked_to("tags", [tag.pk])
+    assert scheduled not in public
+    # public()'s own condition, and the walk's start.
+    assert str(public.query).count(bound) == 2
