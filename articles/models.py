@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -304,6 +305,25 @@ SMALL_TERM_MIN = 50
 SMALL_TERM_FACTOR = 2
 
 
+def _nearest_link_sql(relation: str, terms: str, *, older: bool) -> str:
+    """SQL for the publication time of the newest link of ``relation`` at or
+    before a time parameter (``older``), or of the oldest at or after it, over
+    the term ids of ``terms`` (a FROM item with an ``id`` column): one probe
+    of the links' date index per term (migration articles.0019)."""
+    from django.db import connection
+
+    through, column = LINKS[relation]
+    table = connection.ops.quote_name(through()._meta.db_table)
+    column = connection.ops.quote_name(column)
+    pick, compare, order = ("MAX", "<=", "DESC") if older else ("MIN", ">=", "ASC")
+    return (
+        f"SELECT {pick}(nearest.publish_at) FROM {terms}, LATERAL ("  # noqa: S608
+        f"SELECT publish_at FROM {table} WHERE {column} = terms.id"
+        f" AND publish_at {compare} %s::timestamptz ORDER BY publish_at {order} LIMIT 1"
+        ") AS nearest"
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def public(self):
         """Articles readers may see: published, ``publish_at`` reached and not
@@ -383,7 +403,6 @@ class ArticleQuerySet(models.QuerySet):
         Other databases keep the subquery (SQLite serves it from its
         indexes)."""
         from django.db import connection
-        from django.db.models.expressions import RawSQL
 
         through, column = LINKS[relation]
         through = through()
@@ -418,11 +437,7 @@ class ArticleQuerySet(models.QuerySet):
                     CASE WHEN COUNT(*) <= (SELECT n FROM bound)
                         THEN COALESCE(array_agg(article_id), '{{}}') END,
                     (SELECT COALESCE(array_agg(id), '{{}}') FROM terms),
-                    (SELECT MAX(newest.publish_at) FROM terms, LATERAL (
-                        SELECT publish_at FROM {table}
-                        WHERE {column_sql} = terms.id AND publish_at <= %s
-                        ORDER BY publish_at DESC LIMIT 1
-                    ) AS newest)
+                    ({_nearest_link_sql(relation, "terms", older=True)})
                 FROM few
                 """,  # noqa: S608
                 [
@@ -445,8 +460,32 @@ class ArticleQuerySet(models.QuerySet):
             # Every public article of the term was published by
             # ``published_by``, so none is newer than ``newest``; None: the
             # term has none.
-            return walk.filter(publish_at__lte=newest) if newest else walk.none()
+            walk = walk.filter(publish_at__lte=newest) if newest else walk.none()
+            # For a page after a keyset position (walk_from).
+            walk.query.linked_terms = (relation, term_ids)
         return walk
+
+    def walk_from(self, stamp, *, older: bool = True):
+        """Only articles published at or before ``stamp`` (``older``) or at or
+        after it, for the page after a keyset position: the keyset filters
+        itself are the caller's (articles.pagination, cms.http). On a big
+        term's walk (``linked_to``) the walk then starts at the term's
+        nearest article on that side of ``stamp``, in the same query (one
+        index probe per term), not at ``stamp``: a term with years without
+        articles (a tag of the Olympic games, an author who came back) was
+        walked through every article of those years by the page that
+        crossed them. Other lists are left as they are."""
+        linked = getattr(self.query, "linked_terms", None)
+        if linked is None:
+            return self
+        relation, term_ids = linked
+        nearest = RawSQL(  # noqa: S611 - names from LINKS, values as parameters
+            f"({_nearest_link_sql(relation, 'unnest(%s::bigint[]) AS terms(id)', older=older)})",
+            [term_ids, stamp],
+        )
+        return (
+            self.filter(publish_at__lte=nearest) if older else self.filter(publish_at__gte=nearest)
+        )
 
     def for_api(self):
         """What the API shows with every relation expanded, in a constant

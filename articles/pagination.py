@@ -58,9 +58,9 @@ def paginate_keyset(
     if newer_than:
         stamp, pk = newer_than
         rows = list(
-            queryset.filter(Q(publish_at__gt=stamp) | Q(publish_at=stamp, pk__gt=pk)).order_by(
-                "publish_at", "pk"
-            )[: per_page + 1]
+            queryset.walk_from(stamp, older=False)
+            .filter(Q(publish_at__gt=stamp) | Q(publish_at=stamp, pk__gt=pk))
+            .order_by("publish_at", "pk")[: per_page + 1]
         )
         has_more_newer = len(rows) > per_page
         items = list(reversed(rows[:per_page]))
@@ -68,7 +68,9 @@ def paginate_keyset(
     else:
         if older_than:
             stamp, pk = older_than
-            queryset = queryset.filter(Q(publish_at__lt=stamp) | Q(publish_at=stamp, pk__lt=pk))
+            queryset = queryset.walk_from(stamp).filter(
+                Q(publish_at__lt=stamp) | Q(publish_at=stamp, pk__lt=pk)
+            )
         rows = list(queryset.order_by("-publish_at", "-pk")[: per_page + 1])
         items = rows[:per_page]
         has_more_older = len(rows) > per_page

@@ -49,6 +49,20 @@ class CursorPagination(pagination.CursorPagination):
     def get_ordering(self, request, queryset, view):
         return tuple(view.get_cursor_ordering(request))
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # A page after a position on the publication time: a big term's walk
+        # (ArticleQuerySet.walk_from) restarts at the term's nearest article
+        # past the position, the side DRF filters on below.
+        walk_from = getattr(queryset, "walk_from", None)
+        cursor = self.decode_cursor(request) if walk_from else None
+        if cursor is not None and cursor.position is not None:
+            first = self.get_ordering(request, queryset, view)[0]
+            if first.lstrip("-") == "publish_at":
+                # DRF's own test: reversed cursor XOR descending order.
+                older = cursor.reverse != first.startswith("-")
+                queryset = walk_from(cursor.position, older=older)
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)

@@ -201,3 +201,72 @@ def test_the_walks_start_applies_to_public_lists_only(branch):
     assert scheduled not in public
     # public()'s own condition, and the walk's start.
     assert str(public.query).count(bound) == 2
+
+
+def _two_spells(tag, author):
+    """A term's public articles in two spells years apart, newest first,
+    with untagged articles before, between and after them."""
+    now = timezone.now()
+    spells = []
+    for start in (now - timedelta(days=10), now - timedelta(days=3000)):
+        make_article(publish_at=start + timedelta(days=1))
+        for i in range(4):
+            article = make_article(tags=[tag], publish_at=start - timedelta(hours=i))
+            ArticleAuthor.objects.create(article=article, author=author, position=0)
+            spells.append(article.pk)
+        make_article(publish_at=start - timedelta(days=1))
+    return spells
+
+
+def _listings(queries):
+    return [
+        q["sql"] for q in queries.captured_queries if '"articles_article"."headline"' in q["sql"]
+    ]
+
+
+@postgres_only
+@pytest.mark.parametrize("branch", ["walk"], indirect=True)
+def test_a_big_terms_pages_restart_the_walk_past_their_cursor(client, branch, monkeypatch):
+    """Each page after a cursor starts the walk at the term's nearest article
+    past it, both ways, on the site and in the API; the pages hold every
+    article of both spells once, in order."""
+    from articles import views
+
+    monkeypatch.setattr(views, "SECTION_PAGE_SIZE", 3)
+    tag, author = make_tag(slug="games"), make_author(slug="returns")
+    expected = _two_spells(tag, author)
+    for url in ("/tag/games/", "/author/returns/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert _walk_pages(client, url) == expected
+        listings = _listings(queries)
+        assert len(listings) == 3
+        assert "LATERAL" not in listings[0]
+        assert all("LATERAL" in sql and "MAX(" in sql for sql in listings[1:])
+        # Back from the last page with the "newer" cursors.
+        response = client.get(url, {"before": client.get(url).context["page"].next_cursor})
+        page = response.context["page"]
+        cursor, seen = page.next_cursor, []
+        page = client.get(url, {"before": cursor}).context["page"]
+        with CaptureQueriesContext(connection) as queries:
+            while page.previous_cursor:
+                page = client.get(url, {"after": page.previous_cursor}).context["page"]
+                seen = [a.pk for a in page.items] + seen
+        assert seen == expected[:6]
+        assert all("LATERAL" in sql and "MIN(" in sql for sql in _listings(queries))
+
+    for query in ({"tag": "games"}, {"author": "returns"}):
+        url, seen, backwards = "/api/v1/articles/", [], []
+        params = {**query, "page_size": 3}
+        with CaptureQueriesContext(connection) as queries:
+            while url:
+                body = client.get(url, params).json()
+                seen += [row["id"] for row in body["results"]]
+                url, params, last = body["next"], {}, body
+        assert seen == expected, query
+        assert sum("LATERAL" in sql for sql in _listings(queries)) == 2
+        url = last["previous"]
+        while url:
+            body = client.get(url).json()
+            backwards = [row["id"] for row in body["results"]] + backwards
+            url = body["previous"]
+        assert backwards == expected[:6], query
