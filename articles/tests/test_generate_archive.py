@@ -150,3 +150,32 @@ def test_story_tags_are_a_long_tail_of_rare_tags_each_of_one_moment():
     assert common.values("tag").distinct().count() > 50  # the subjects and places
     # An article still has at most four tags, a story's among them.
     assert max(synthetic().annotate(n=Count("tags")).values_list("n", flat=True)) <= 4
+
+
+def test_elections_are_big_tags_of_one_autumn_or_of_several_years_apart():
+    """ELECTION_SHARE of the articles of each election's autumn carry
+    "General elections" and that year's tag, and no other article does: big terms
+    whose articles are all of a few weeks, or in spells years apart (the
+    walks ArticleQuerySet.linked_to starts at the term's nearest article)."""
+    from articles.management.commands.generate_archive import (
+        ELECTION_MONTHS,
+        ELECTION_SHARE,
+        ELECTION_YEARS,
+    )
+
+    build(1500, media=10)
+    links = Article.tags.through.objects.select_related("tag", "article")
+    by_year = {}
+    for link in links.filter(tag__slug__startswith="general-elections"):
+        created = link.article.created_at
+        assert created.year in ELECTION_YEARS and created.month in ELECTION_MONTHS
+        if link.tag.slug != "general-elections":
+            assert link.tag.slug == f"general-elections-{created.year}"
+            by_year.setdefault(created.year, set()).add(link.article_id)
+    every = set(links.filter(tag__slug="general-elections").values_list("article_id", flat=True))
+    assert every == set().union(*by_year.values())
+    assert set(by_year) == set(ELECTION_YEARS)
+    in_season = synthetic().filter(
+        created_at__year__in=ELECTION_YEARS, created_at__month__in=ELECTION_MONTHS
+    )
+    assert 0.6 * ELECTION_SHARE < len(every) / in_season.count() < 1.4 * ELECTION_SHARE

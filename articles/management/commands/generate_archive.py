@@ -9,6 +9,10 @@ a newsroom's archive: some 170 subjects and places spread over the years
 N"), each on a few of the articles of a few days (``STORY_SPAN``
 consecutive articles, ``STORY_SHARE`` of them): rare tags whose articles are
 all of one moment, the lists that a walk of the date index serves worst.
+Every fourth year has its elections (``ELECTION_YEARS``): ``ELECTION_SHARE``
+of the articles of its autumn carry "General elections" and that year's own
+tag ("General elections 2009"): big terms, all of a few weeks or in spells
+years apart.
 Within a run the articles are written in publication order, as a newsroom's
 database fills up (ids and dates rise together). No revisions and no
 per-row save(): this is test data.
@@ -68,6 +72,11 @@ AGENCIES = ["REUTERS", "AFP", "AP", "EPA", "Getty Images", "Asharq Al-Awsat"]
 # story n // STORY_SPAN, and carries its tag with probability STORY_SHARE.
 STORY_SPAN = 60
 STORY_SHARE = 0.3
+# Elections: the autumn (ELECTION_MONTHS) of every fourth year, ELECTION_SHARE
+# of its articles tagged "General elections" and "General elections <year>".
+ELECTION_YEARS = (2005, 2009, 2013, 2017)
+ELECTION_MONTHS = (9, 10, 11)
+ELECTION_SHARE = 0.4
 NEWS_WORDS = [
     "government",
     "minister",
@@ -329,6 +338,7 @@ class Command(BaseCommand):
         authors = self._authors()
         tags = self._tags()
         stories = self._stories(articles)
+        elections = self._elections()
         photos = _copy_photos(rng, media) if postgres else self._photos(rng, media)
         have = Article.objects.filter(legacy_source=SOURCE).count()
         wanted = articles - have
@@ -340,7 +350,7 @@ class Command(BaseCommand):
         dates = sorted(
             START + datetime.timedelta(seconds=rng.random() * span) for _ in range(wanted)
         )
-        synth = _Synth(rng, sections, authors, tags, photos, stories)
+        synth = _Synth(rng, sections, authors, tags, photos, stories, elections)
 
         def progress(done):
             if verbosity >= 2 or (verbosity and done % 50_000 < COPY_BATCH):
@@ -427,6 +437,22 @@ class Command(BaseCommand):
         ids = dict(Tag.objects.filter(slug__startswith="story-").values_list("slug", "pk"))
         return [ids[f"story-{k}"] for k in range(count)]
 
+    def _elections(self):
+        """{year: ids of the "General elections" tag and of that year's} for
+        ELECTION_YEARS."""
+        names = {"general-elections": "General elections"}
+        names.update(
+            {f"general-elections-{year}": f"General elections {year}" for year in ELECTION_YEARS}
+        )
+        Tag.objects.bulk_create(
+            [Tag(name=name, slug=slug) for slug, name in names.items()], ignore_conflicts=True
+        )
+        ids = dict(Tag.objects.filter(slug__in=names).values_list("slug", "pk"))
+        return {
+            year: [ids["general-elections"], ids[f"general-elections-{year}"]]
+            for year in ELECTION_YEARS
+        }
+
     def _photos(self, rng, wanted):
         have = _synthetic_photos().count()
         for start in range(have, wanted, BATCH):
@@ -478,9 +504,10 @@ def _sentence(rng, length):
 class _Synth:
     """Synthetic articles: the fields of one, its authors and its tags."""
 
-    def __init__(self, rng, sections, authors, tags, photos, stories=()):
+    def __init__(self, rng, sections, authors, tags, photos, stories=(), elections=None):
         self.rng = rng
         self.sections, self.authors, self.tags, self.photos = sections, authors, tags, photos
+        self.elections = elections or {}
         self.stories = stories
         # A pool of paragraphs: bodies are assembled from it, so generating a
         # million bodies costs string joins, not a million random walks.
@@ -538,13 +565,19 @@ class _Synth:
     def author_ids(self):
         return self.rng.sample(self.authors, self.rng.choice((1, 1, 1, 2)))
 
-    def tag_ids(self, n):
-        """Tags of article number ``n``: up to four, one of them its story's
-        tag for STORY_SHARE of the articles."""
+    def tag_ids(self, n, published):
+        """Tags of article number ``n``, published at ``published``: up to
+        four, its story's tag among them for STORY_SHARE of the articles,
+        and the election's two for ELECTION_SHARE of an election's autumn."""
+        special = []
         story = n // STORY_SPAN
         if story < len(self.stories) and self.rng.random() < STORY_SHARE:
-            return [*self.rng.sample(self.tags, self.rng.randint(0, 3)), self.stories[story]]
-        return self.rng.sample(self.tags, self.rng.randint(0, 4))
+            special.append(self.stories[story])
+        election = self.elections.get(published.year)
+        in_season = election and published.month in ELECTION_MONTHS
+        if in_season and self.rng.random() < ELECTION_SHARE:
+            special += election
+        return [*self.rng.sample(self.tags, self.rng.randint(0, 4 - len(special))), *special]
 
 
 # --- SQLite (and any database without COPY): bulk_create ------------------------------
@@ -563,8 +596,8 @@ def _bulk_write(synth, first, dates):
     Tags = Article.tags.through
     Tags.objects.bulk_create(
         Tags(article_id=a.pk, tag_id=tag)
-        for i, a in enumerate(created)
-        for tag in synth.tag_ids(first + i)
+        for i, (a, published) in enumerate(zip(created, dates, strict=True))
+        for tag in synth.tag_ids(first + i, published)
     )
     reindex_articles(a.pk for a in created)
 
@@ -661,7 +694,7 @@ def _article_rows(synth, template, first_id, first_number, dates, authors, tags)
         pk = first_id + i
         row = {**template, **synth.article(first_number + i, published), "id": pk}
         authors.extend((pk, author, position) for position, author in enumerate(synth.author_ids()))
-        tags.extend((pk, tag) for tag in synth.tag_ids(first_number + i))
+        tags.extend((pk, tag) for tag in synth.tag_ids(first_number + i, published))
         yield [row[c] for c in columns]
 
 
