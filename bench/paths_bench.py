@@ -74,6 +74,7 @@ def paths(*, admin: bool) -> list[str]:
         tagged = public.filter(tags=story).order_by("pk").first()
         if tagged is not None:
             found.append(tagged.get_absolute_url())  # its related articles
+    found += _election_paths(public)
     if admin:
         author = public.filter(article_authors__isnull=False).order_by("-pk").first()
         found += [
@@ -90,6 +91,36 @@ def paths(*, admin: bool) -> list[str]:
         ]
         if photo is not None:
             found.append(f"/admin/media_assets/mediaasset/{photo.pk}/change/")
+    return found
+
+
+def _election_paths(public) -> list[str]:
+    """generate_archive's election tags, big terms of a few weeks: the oldest
+    election's (all of one autumn, years before the newest article), and the
+    one of every election, with the page after the newest election's last
+    article, which crosses four years without the tag, on the site and in
+    the API."""
+    import base64
+    from urllib.parse import urlencode
+
+    from articles.models import Tag
+    from articles.pagination import encode_cursor
+
+    every = Tag.objects.filter(slug="general-elections").first()
+    oldest = Tag.objects.filter(slug__startswith="general-elections-").order_by("slug").first()
+    if every is None or oldest is None:
+        return []
+    found = []
+    for tag in (oldest, every):
+        found += [tag.get_absolute_url(), f"/api/v1/articles/?tag={tag.slug}"]
+    newest = public.filter(tags=every).order_by("-publish_at", "-id").first()
+    spell = public.filter(tags=every, publish_at__year=newest.publish_at.year)
+    last = spell.order_by("publish_at", "id").first()
+    drf_cursor = base64.b64encode(urlencode({"p": str(last.publish_at)}).encode()).decode()
+    found += [
+        f"{every.get_absolute_url()}?before={encode_cursor(last.publish_at, last.pk)}",
+        "/api/v1/articles/?" + urlencode({"tag": every.slug, "cursor": drf_cursor}),
+    ]
     return found
 
 

@@ -4,10 +4,13 @@
 # importer, generate_archive and raw SQL alike. Its index,
 # (tag_id, publish_at) and (author_id, publish_at), answers in one probe
 # "the newest article of this term published by now", the bound at which
-# ArticleQuerySet.linked_to starts the date-index walk for a big term:
-# without it a big term whose articles are all old (an author who left in
-# 2008, the tag of a past war) was walked from the newest article of the
-# archive down to its own (1 s for the tag page at 1 000 000 articles).
+# ArticleQuerySet.linked_to starts the date-index walk for a big term, and
+# "the term's nearest article past this cursor", where
+# ArticleQuerySet.walk_from restarts it for the next page: without them a
+# big term whose articles are all old (an author who left in 2008, the tag
+# of a past election) was walked from the newest article of the archive
+# down to its own, and a page that crossed years without the term walked
+# every article of those years.
 # SQLite keeps the plain subquery (ArticleQuerySet.linked_to) and needs
 # neither.
 

@@ -168,3 +168,39 @@ def test_the_covering_index_by_id_carries_what_public_reads():
         )
         (definition,) = cursor.fetchone()
     assert "(id) INCLUDE (status, publish_at, expires_at, section_id, language)" in definition
+
+
+def _explain(sql, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    return text
+
+
+@postgres_only
+def test_a_big_terms_walk_is_bounded_from_the_links_date_indexes(monkeypatch):
+    """linked_to reads a big term's newest public article, and walk_from its
+    nearest one past a cursor, from the links' date indexes (migration
+    articles.0019): one probe per term, not a read of its links."""
+    from articles import models
+    from articles.models import ArticleAuthor, Tag
+
+    build(30)
+    monkeypatch.setattr(models, "SMALL_TERM_MIN", 0)  # every term is big: the walk
+    monkeypatch.setattr(models, "SMALL_TERM_FACTOR", 0)
+    tag = Tag.objects.filter(articles__isnull=False).first()
+    author_id = ArticleAuthor.objects.values_list("author_id", flat=True).first()
+    for relation, term, index in [
+        ("tags", tag.pk, "article_tags_by_tag_date_idx"),
+        ("authors", author_id, "article_author_by_author_date_idx"),
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            walk = Article.objects.public().linked_to(relation, [term])
+        (first,) = captured.captured_queries
+        # The captured SQL has its values in place: EXPLAIN it as it ran.
+        assert index in _explain(first["sql"], None), relation
+        stamp = Article.objects.public().order_by("publish_at").last().publish_at
+        page = walk.walk_from(stamp).order_by("-publish_at", "-id")[:20]
+        assert index in plan(page, ordered=True), relation
