@@ -394,12 +394,13 @@ class ArticleQuerySet(models.QuerySet):
         A bigger term is left to that walk, which meets its articles soon
         when they are spread over the years. For a list of public articles
         (``public()``) the walk starts at the term's newest article
-        published by then, which the same query reads, one index probe per
-        term, from the publication times the links carry (migration
-        articles.0019): a big term whose articles are all old (an author who
-        left years ago, the tag of a past event) was walked from the newest
-        article of the archive down to its own (a tag of 3 000 articles of
-        2006: 99 ms for its page at 100 000 articles; 1 s at 1 000 000).
+        published by then (oldest first, at its oldest), which the same
+        query reads, one index probe per term, from the publication times
+        the links carry (migration articles.0019): a big term whose
+        articles are all old (an author who left years ago, the tag of a
+        past election) was walked from the newest article of the archive
+        down to its own (a tag of 3 000 articles of 2006: 99 ms for its page
+        at 100 000 articles). Pages after a cursor: ``walk_from``.
         Other databases keep the subquery (SQLite serves it from its
         indexes)."""
         from django.db import connection
@@ -437,6 +438,7 @@ class ArticleQuerySet(models.QuerySet):
                     CASE WHEN COUNT(*) <= (SELECT n FROM bound)
                         THEN COALESCE(array_agg(article_id), '{{}}') END,
                     (SELECT COALESCE(array_agg(id), '{{}}') FROM terms),
+                    ({_nearest_link_sql(relation, "terms", older=False)}),
                     ({_nearest_link_sql(relation, "terms", older=True)})
                 FROM few
                 """,  # noqa: S608
@@ -445,10 +447,11 @@ class ArticleQuerySet(models.QuerySet):
                     SMALL_TERM_MIN * shown,
                     SMALL_TERM_FACTOR * shown,
                     self.model._meta.db_table,
+                    "-infinity",
                     published_by,
                 ],
             )
-            ids, term_ids, newest = cursor.fetchone()
+            ids, term_ids, oldest, newest = cursor.fetchone()
         if ids is not None:
             return self.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))  # noqa: S611
         # A big term: the walk, kept a walk. As a plain subquery the planner
@@ -458,9 +461,12 @@ class ArticleQuerySet(models.QuerySet):
         walk = self.filter(_TestedPerRow(links))
         if published_by is not None:
             # Every public article of the term was published by
-            # ``published_by``, so none is newer than ``newest``; None: the
-            # term has none.
-            walk = walk.filter(publish_at__lte=newest) if newest else walk.none()
+            # ``published_by``, so none is newer than ``newest`` (None: the
+            # term has none) nor older than its oldest link (for lists
+            # oldest first: the API's ?ordering=published_at).
+            if newest is None:
+                return walk.none()
+            walk = walk.filter(publish_at__gte=oldest, publish_at__lte=newest)
             # For a page after a keyset position (walk_from).
             walk.query.linked_terms = (relation, term_ids)
         return walk

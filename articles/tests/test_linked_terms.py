@@ -199,8 +199,9 @@ def test_the_walks_start_applies_to_public_lists_only(branch):
     assert bound not in str(everything.query)
     public = Article.objects.public().linked_to("tags", [tag.pk])
     assert scheduled not in public
-    # public()'s own condition, and the walk's start.
+    # public()'s own condition, and the walk's start; and its end.
     assert str(public.query).count(bound) == 2
+    assert str(public.query).count('"articles_article"."publish_at" >=') == 1
 
 
 def _two_spells(tag, author):
@@ -270,3 +271,11 @@ def test_a_big_terms_pages_restart_the_walk_past_their_cursor(client, branch, mo
             backwards = [row["id"] for row in body["results"]] + backwards
             url = body["previous"]
         assert backwards == expected[:6], query
+        # Oldest first: the walk starts at the term's oldest article.
+        url, params, seen = "/api/v1/articles/", {**query, "page_size": 3}, []
+        params["ordering"] = "published_at"
+        while url:
+            body = client.get(url, params).json()
+            seen += [row["id"] for row in body["results"]]
+            url, params = body["next"], {}
+        assert seen == expected[::-1], query
