@@ -305,22 +305,39 @@ SMALL_TERM_MIN = 50
 SMALL_TERM_FACTOR = 2
 
 
-def _nearest_link_sql(relation: str, terms: str, *, older: bool) -> str:
-    """SQL for the publication time of the newest link of ``relation`` at or
-    before a time parameter (``older``), or of the oldest at or after it, over
-    the term ids of ``terms`` (a FROM item with an ``id`` column): one probe
-    of the links' date index per term (migration articles.0019)."""
+def _nearest_link_sql(relation: str, terms: str, condition: str, *, older: bool) -> str:
+    """SQL for the publication time of the newest link of ``relation`` that
+    meets ``condition`` (``older``; on the link's ``publish_at`` and
+    ``article_id``, with parameters), or of the oldest, over the term ids of
+    ``terms`` (a FROM item with an ``id`` column): one probe of the links'
+    date index per term (migration articles.0019)."""
     from django.db import connection
 
     through, column = LINKS[relation]
     table = connection.ops.quote_name(through()._meta.db_table)
     column = connection.ops.quote_name(column)
-    pick, compare, order = ("MAX", "<=", "DESC") if older else ("MIN", ">=", "ASC")
+    pick, order = ("MAX", "DESC") if older else ("MIN", "ASC")
     return (
         f"SELECT {pick}(nearest.publish_at) FROM {terms}, LATERAL ("  # noqa: S608
-        f"SELECT publish_at FROM {table} WHERE {column} = terms.id"
-        f" AND publish_at {compare} %s::timestamptz ORDER BY publish_at {order} LIMIT 1"
-        ") AS nearest"
+        f"SELECT publish_at FROM {table} WHERE {column} = terms.id AND {condition}"
+        f" ORDER BY publish_at {order}, article_id {order} LIMIT 1) AS nearest"
+    )
+
+
+def nearest_link_past(relation, term_ids, stamp, pk=None, *, older: bool = True) -> RawSQL:
+    """The publication time of the terms' nearest link past the keyset
+    position (``stamp``, ``pk``), older or newer (ArticleQuerySet.walk_from);
+    without ``pk``, past ``stamp`` itself."""
+    sign = "<" if older else ">"
+    if pk is None:
+        condition, params = f"publish_at {sign} %s::timestamptz", [stamp]
+    else:
+        condition = f"(publish_at, article_id) {sign} (%s::timestamptz, %s)"
+        params = [stamp, pk]
+    terms = "unnest(%s::bigint[]) AS terms(id)"
+    return RawSQL(  # noqa: S611 - names from LINKS, values as parameters
+        f"({_nearest_link_sql(relation, terms, condition, older=older)})",
+        [list(term_ids), *params],
     )
 
 
@@ -438,8 +455,8 @@ class ArticleQuerySet(models.QuerySet):
                     CASE WHEN COUNT(*) <= (SELECT n FROM bound)
                         THEN COALESCE(array_agg(article_id), '{{}}') END,
                     (SELECT COALESCE(array_agg(id), '{{}}') FROM terms),
-                    ({_nearest_link_sql(relation, "terms", older=False)}),
-                    ({_nearest_link_sql(relation, "terms", older=True)})
+                    ({_nearest_link_sql(relation, "terms", "publish_at IS NOT NULL", older=False)}),
+                    ({_nearest_link_sql(relation, "terms", "publish_at <= %s", older=True)})
                 FROM few
                 """,  # noqa: S608
                 [
@@ -447,7 +464,6 @@ class ArticleQuerySet(models.QuerySet):
                     SMALL_TERM_MIN * shown,
                     SMALL_TERM_FACTOR * shown,
                     self.model._meta.db_table,
-                    "-infinity",
                     published_by,
                 ],
             )
@@ -471,24 +487,22 @@ class ArticleQuerySet(models.QuerySet):
             walk.query.linked_terms = (relation, term_ids)
         return walk
 
-    def walk_from(self, stamp, *, older: bool = True):
-        """Only articles published at or before ``stamp`` (``older``) or at or
-        after it, for the page after a keyset position: the keyset filters
-        itself are the caller's (articles.pagination, cms.http). On a big
-        term's walk (``linked_to``) the walk then starts at the term's
-        nearest article on that side of ``stamp``, in the same query (one
-        index probe per term), not at ``stamp``: a term with years without
-        articles (a tag of the Olympic games, an author who came back) was
-        walked through every article of those years by the page that
-        crossed them. Other lists are left as they are."""
+    def walk_from(self, stamp, pk=None, *, older: bool = True):
+        """Only articles published at or before the keyset position
+        (``stamp``, ``pk``) (``older``) or at or after it, for the page past
+        it; without ``pk`` (the API's cursors, which hold a time alone) the
+        position is ``stamp`` and the articles at it are past it too. The
+        keyset filters themselves are the caller's (articles.pagination,
+        cms.http). On a big term's walk (``linked_to``) the walk then starts
+        at the term's nearest link past the position, in the same query (one
+        index probe per term), not at the position: a term with years
+        without articles (the elections of every fourth year, an author who
+        came back) was walked through every article of those years by the
+        page that crossed them. Other lists are left as they are."""
         linked = getattr(self.query, "linked_terms", None)
         if linked is None:
             return self
-        relation, term_ids = linked
-        nearest = RawSQL(  # noqa: S611 - names from LINKS, values as parameters
-            f"({_nearest_link_sql(relation, 'unnest(%s::bigint[]) AS terms(id)', older=older)})",
-            [term_ids, stamp],
-        )
+        nearest = nearest_link_past(*linked, stamp, pk, older=older)
         return (
             self.filter(publish_at__lte=nearest) if older else self.filter(publish_at__gte=nearest)
         )

@@ -58,7 +58,7 @@ def paginate_keyset(
     if newer_than:
         stamp, pk = newer_than
         rows = list(
-            queryset.walk_from(stamp, older=False)
+            queryset.walk_from(stamp, pk, older=False)
             .filter(Q(publish_at__gt=stamp) | Q(publish_at=stamp, pk__gt=pk))
             .order_by("publish_at", "pk")[: per_page + 1]
         )
@@ -68,7 +68,7 @@ def paginate_keyset(
     else:
         if older_than:
             stamp, pk = older_than
-            queryset = queryset.walk_from(stamp).filter(
+            queryset = queryset.walk_from(stamp, pk).filter(
                 Q(publish_at__lt=stamp) | Q(publish_at=stamp, pk__lt=pk)
             )
         rows = list(queryset.order_by("-publish_at", "-pk")[: per_page + 1])

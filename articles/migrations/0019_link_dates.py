@@ -2,7 +2,8 @@
 # article's publish_at (a column that Django's models do not declare), kept
 # by triggers on every write path: saves, QuerySet.update(), bulk_create, the
 # importer, generate_archive and raw SQL alike. Its index,
-# (tag_id, publish_at) and (author_id, publish_at), answers in one probe
+# (tag_id, publish_at, article_id) and the same by author_id (the article
+# for keyset positions, which are (publish_at, id)), answers in one probe
 # "the newest article of this term published by now", the bound at which
 # ArticleQuerySet.linked_to starts the date-index walk for a big term, and
 # "the term's nearest article past this cursor", where
@@ -64,7 +65,9 @@ def create(apps, schema_editor):
             f"CREATE TRIGGER {table}_date BEFORE INSERT OR UPDATE OF article_id ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION article_link_date()"
         )
-        schema_editor.execute(f"CREATE INDEX {INDEXES[table]} ON {table} ({term}, publish_at)")
+        schema_editor.execute(
+            f"CREATE INDEX {INDEXES[table]} ON {table} ({term}, publish_at, article_id)"
+        )
 
 
 def drop(apps, schema_editor):

@@ -219,6 +219,15 @@ def _two_spells(tag, author):
     return spells
 
 
+def _nearest(relation, term, stamp, pk):
+    """The time at which walk_from restarts an older-first walk of ``term``
+    past the keyset position (``stamp``, ``pk``)."""
+    from articles.models import nearest_link_past
+
+    bound = nearest_link_past(relation, [term], stamp, pk)
+    return Article.objects.annotate(bound=bound).values_list("bound", flat=True)[:1].get()
+
+
 def _listings(queries):
     return [
         q["sql"] for q in queries.captured_queries if '"articles_article"."headline"' in q["sql"]
@@ -254,6 +263,20 @@ def test_a_big_terms_pages_restart_the_walk_past_their_cursor(client, branch, mo
                 seen = [a.pk for a in page.items] + seen
         assert seen == expected[:6]
         assert all("LATERAL" in sql and "MIN(" in sql for sql in _listings(queries))
+
+    # Past the recent spell's last article (or, for the API, its time), the
+    # walk restarts at the old spell's newest: the years between are skipped.
+    recent_last, old_first = (Article.objects.get(pk=pk) for pk in expected[3:5])
+    for relation, term in (("tags", tag.pk), ("authors", author.pk)):
+        for pk in (recent_last.pk, None):
+            assert _nearest(relation, term, recent_last.publish_at, pk) == old_first.publish_at
+    # Ties: an article of the term at the cursor's time, with a smaller id.
+    tied = make_article(tags=[tag], publish_at=recent_last.publish_at)
+    ArticleAuthor.objects.create(article=tied, author=author, position=0)
+    assert tied.pk > recent_last.pk
+    assert _nearest("tags", tag.pk, tied.publish_at, tied.pk) == tied.publish_at
+    assert _nearest("tags", tag.pk, tied.publish_at, None) == old_first.publish_at
+    tied.delete()
 
     for query in ({"tag": "games"}, {"author": "returns"}):
         url, seen, backwards = "/api/v1/articles/", [], []
