@@ -9,7 +9,6 @@ so permissions, version checks and revisions are those of the admin.
 import re
 
 from django.db import transaction
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -248,7 +247,7 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
             queryset = queryset.defer("body")
         if self._sees_unpublished():
             # Drafts have no publication time yet: order them by creation.
-            queryset = queryset.annotate(published_sort=Coalesce("publish_at", "created_at"))
+            queryset = queryset.with_published_sort()
         return queryset
 
     def list_response(self, request):

@@ -303,11 +303,13 @@ class _TestedPerRow(Exists):
 # 2 000 at 100 000 articles, 6 300 at 1 000 000, 20 000 at 10 000 000.
 SMALL_TERM_MIN = 50
 SMALL_TERM_FACTOR = 2
+# The editors' sort key (ArticleQuerySet.with_published_sort).
+PUBLISHED_SORT = "published_sort"
 
 
 def _nearest_link_sql(relation: str, terms: str, condition: str, *, older: bool) -> str:
-    """SQL for the publication time of the newest link of ``relation`` that
-    meets ``condition`` (``older``; on the link's ``publish_at`` and
+    """SQL for the sort time of the newest link of ``relation`` that meets
+    ``condition`` (``older``; on the link's ``sorted_at`` and
     ``article_id``, with parameters), or of the oldest, over the term ids of
     ``terms`` (a FROM item with an ``id`` column): one probe of the links'
     date index per term (migration articles.0019)."""
@@ -318,21 +320,21 @@ def _nearest_link_sql(relation: str, terms: str, condition: str, *, older: bool)
     column = connection.ops.quote_name(column)
     pick, order = ("MAX", "DESC") if older else ("MIN", "ASC")
     return (
-        f"SELECT {pick}(nearest.publish_at) FROM {terms}, LATERAL ("  # noqa: S608
-        f"SELECT publish_at FROM {table} WHERE {column} = terms.id AND {condition}"
-        f" ORDER BY publish_at {order}, article_id {order} LIMIT 1) AS nearest"
+        f"SELECT {pick}(nearest.sorted_at) FROM {terms}, LATERAL ("  # noqa: S608
+        f"SELECT sorted_at FROM {table} WHERE {column} = terms.id AND {condition}"
+        f" ORDER BY sorted_at {order}, article_id {order} LIMIT 1) AS nearest"
     )
 
 
 def nearest_link_past(relation, term_ids, stamp, pk=None, *, older: bool = True) -> RawSQL:
-    """The publication time of the terms' nearest link past the keyset
-    position (``stamp``, ``pk``), older or newer (ArticleQuerySet.walk_from);
-    without ``pk``, past ``stamp`` itself."""
+    """The sort time of the terms' nearest link past the keyset position
+    (``stamp``, ``pk``), older or newer (ArticleQuerySet.walk_from); without
+    ``pk``, past ``stamp`` itself."""
     sign = "<" if older else ">"
     if pk is None:
-        condition, params = f"publish_at {sign} %s::timestamptz", [stamp]
+        condition, params = f"sorted_at {sign} %s::timestamptz", [stamp]
     else:
-        condition = f"(publish_at, article_id) {sign} (%s::timestamptz, %s)"
+        condition = f"(sorted_at, article_id) {sign} (%s::timestamptz, %s)"
         params = [stamp, pk]
     terms = "unnest(%s::bigint[]) AS terms(id)"
     return RawSQL(  # noqa: S611 - names from LINKS, values as parameters
@@ -435,6 +437,17 @@ class ArticleQuerySet(models.QuerySet):
         table = connection.ops.quote_name(through._meta.db_table)
         column_sql = connection.ops.quote_name(column)
         published_by = getattr(self.query, "public_at", None)
+        # The field a list of the term is sorted by, which the links' sort
+        # time bounds: publish_at for public lists, whose articles all have
+        # one (none after ``published_by``); the editors' sort key, which
+        # is the links' sort time itself, for theirs (``with_published_sort``).
+        if published_by is not None:
+            sort_field = "publish_at"
+        elif PUBLISHED_SORT in self.query.annotations:
+            sort_field, published_by = PUBLISHED_SORT, "infinity"
+        else:
+            sort_field = None
+        up_to = "sorted_at <= %s::timestamptz"
         with connection.cursor() as cursor:
             # Only the terms query's own SQL and names from LINKS are
             # interpolated; values are parameters. The bound from the table's
@@ -455,8 +468,8 @@ class ArticleQuerySet(models.QuerySet):
                     CASE WHEN COUNT(*) <= (SELECT n FROM bound)
                         THEN COALESCE(array_agg(article_id), '{{}}') END,
                     (SELECT COALESCE(array_agg(id), '{{}}') FROM terms),
-                    ({_nearest_link_sql(relation, "terms", "publish_at IS NOT NULL", older=False)}),
-                    ({_nearest_link_sql(relation, "terms", "publish_at <= %s", older=True)})
+                    ({_nearest_link_sql(relation, "terms", "TRUE", older=False)}),
+                    ({_nearest_link_sql(relation, "terms", up_to, older=True)})
                 FROM few
                 """,  # noqa: S608
                 [
@@ -475,19 +488,25 @@ class ArticleQuerySet(models.QuerySet):
         # tag of 11 000 articles at 1 000 000: 69 ms, against 6 ms walking).
         links = through.objects.filter(article_id=OuterRef("pk"), **{f"{column}__in": term_ids})
         walk = self.filter(_TestedPerRow(links))
-        if published_by is not None:
-            # Every public article of the term was published by
-            # ``published_by``, so none is newer than ``newest`` (None: the
-            # term has none) nor older than its oldest link (for lists
-            # oldest first: the API's ?ordering=published_at).
+        if sort_field is not None:
+            # No article of the list is newer than ``newest`` (public ones
+            # were all published by ``published_by``; None: the term has
+            # none) nor older than the term's oldest link (for lists oldest
+            # first: the API's ?ordering=published_at).
             if newest is None:
                 return walk.none()
-            walk = walk.filter(publish_at__gte=oldest, publish_at__lte=newest)
+            walk = walk.filter(**{f"{sort_field}__gte": oldest, f"{sort_field}__lte": newest})
             # For a page after a keyset position (walk_from).
-            walk.query.linked_terms = (relation, term_ids)
+            walk.query.linked_terms = (relation, term_ids, sort_field)
         return walk
 
-    def walk_from(self, stamp, pk=None, *, older: bool = True):
+    def with_published_sort(self):
+        """Annotate ``PUBLISHED_SORT``, the editors' order: the publication
+        time, or the creation time of a draft without one
+        (article_published_sort_idx)."""
+        return self.annotate(**{PUBLISHED_SORT: Coalesce("publish_at", "created_at")})
+
+    def walk_from(self, stamp, pk=None, *, older: bool = True, field: str = "publish_at"):
         """Only articles published at or before the keyset position
         (``stamp``, ``pk``) (``older``) or at or after it, for the page past
         it; without ``pk`` (the API's cursors, which hold a time alone) the
@@ -500,12 +519,10 @@ class ArticleQuerySet(models.QuerySet):
         came back) was walked through every article of those years by the
         page that crossed them. Other lists are left as they are."""
         linked = getattr(self.query, "linked_terms", None)
-        if linked is None:
+        if linked is None or linked[2] != field:
             return self
-        nearest = nearest_link_past(*linked, stamp, pk, older=older)
-        return (
-            self.filter(publish_at__lte=nearest) if older else self.filter(publish_at__gte=nearest)
-        )
+        nearest = nearest_link_past(*linked[:2], stamp, pk, older=older)
+        return self.filter(**{f"{field}__lte" if older else f"{field}__gte": nearest})
 
     def for_api(self):
         """What the API shows with every relation expanded, in a constant

@@ -9,7 +9,9 @@ at 1 000 and 100 000 articles), not a load test: that is bench/run.py.
 
 Caches are off (the page and API caches; per-process caches of the
 navigation stay warm, as in a server). ``--admin`` adds the admin's
-changelists, searches and change pages, as a superuser.
+changelists, searches and change pages, and requests every path as a
+superuser: the API's lists are then the editors' (drafts included, sorted
+by publication or creation time).
 """
 
 import argparse

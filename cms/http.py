@@ -57,10 +57,10 @@ class CursorPagination(pagination.CursorPagination):
         cursor = self.decode_cursor(request) if walk_from else None
         if cursor is not None and cursor.position is not None:
             first = self.get_ordering(request, queryset, view)[0]
-            if first.lstrip("-") == "publish_at":
-                # DRF's own test: reversed cursor XOR descending order.
-                older = cursor.reverse != first.startswith("-")
-                queryset = walk_from(cursor.position, older=older)
+            # DRF's own test: reversed cursor XOR descending order. Lists in
+            # another order are left as they are (walk_from's ``field``).
+            older = cursor.reverse != first.startswith("-")
+            queryset = walk_from(cursor.position, older=older, field=first.lstrip("-"))
         return super().paginate_queryset(queryset, request, view)
 
     def decode_cursor(self, request):

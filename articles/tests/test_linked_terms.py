@@ -118,19 +118,19 @@ def test_a_small_term_is_read_from_its_links(client, branch):
 
 
 def _link_dates(article):
-    """The publication times the article's tag and author links carry
-    (migration articles.0019, PostgreSQL)."""
+    """The sort times the article's tag and author links carry (migration
+    articles.0019, PostgreSQL)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT publish_at FROM articles_article_tags WHERE article_id = %s "
-            "UNION ALL SELECT publish_at FROM articles_articleauthor WHERE article_id = %s",
+            "SELECT sorted_at FROM articles_article_tags WHERE article_id = %s "
+            "UNION ALL SELECT sorted_at FROM articles_articleauthor WHERE article_id = %s",
             [article.pk, article.pk],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
 @postgres_only
-def test_links_carry_their_articles_publication_time_on_every_write_path():
+def test_links_carry_their_articles_sort_time_on_every_write_path():
     tag, other = make_tag(), make_tag()
     author = make_author()
     article = make_article(tags=[tag])
@@ -147,9 +147,12 @@ def test_links_carry_their_articles_publication_time_on_every_write_path():
         [Article.tags.through(article=article, tag=make_tag())]
     )
     assert _link_dates(article) == [moved] * 4
-    # A draft with no date yet.
+    # A draft with no date yet: its creation time, until it has one.
     draft = make_article(tags=[tag], status=Article.Status.DRAFT, publish_at=None)
-    assert _link_dates(draft) == [None]
+    assert _link_dates(draft) == [draft.created_at]
+    draft.publish_at = draft.created_at + timedelta(days=1)
+    draft.save()
+    assert _link_dates(draft) == [draft.publish_at]
 
 
 @postgres_only
@@ -302,3 +305,36 @@ def test_a_big_terms_pages_restart_the_walk_past_their_cursor(client, branch, mo
             seen += [row["id"] for row in body["results"]]
             url, params = body["next"], {}
         assert seen == expected[::-1], query
+
+
+@postgres_only
+@pytest.mark.parametrize("branch", ["walk"], indirect=True)
+def test_an_editors_api_list_of_a_big_term_walks_its_sort_times(branch):
+    """Editors see a term's drafts and scheduled articles too, sorted by
+    publication or (a draft) creation time: their walk is bounded by the
+    links' sort times on that key, page after page, both ways."""
+    from articles.tests.test_api import EDITOR, api_client
+
+    tag, author = make_tag(slug="games"), make_author(slug="returns")
+    expected = _two_spells(tag, author)
+    draft = make_article(tags=[tag], status=Article.Status.DRAFT, publish_at=None)
+    scheduled = make_article(tags=[tag], publish_at=timezone.now() + timedelta(days=2))
+    expected = [scheduled.pk, draft.pk, *expected]
+    editor = api_client(*EDITOR)
+    url, params, seen = "/api/v1/articles/", {"tag": "games", "page_size": 3}, []
+    with CaptureQueriesContext(connection) as queries:
+        while url:
+            body = editor.get(url, params).json()
+            seen += [row["id"] for row in body["results"]]
+            url, params, last = body["next"], {}, body
+    assert seen == expected
+    listings = _listings(queries)
+    sort_key = 'COALESCE("articles_article"."publish_at", "articles_article"."created_at")'
+    assert f"{sort_key} >=" in listings[0] and f"{sort_key} <=" in listings[0]
+    assert sum("LATERAL" in sql for sql in listings) == len(listings) - 1  # every cursor page
+    url, backwards = last["previous"], []
+    while url:
+        body = editor.get(url).json()
+        backwards = [row["id"] for row in body["results"]] + backwards
+        url = body["previous"]
+    assert backwards == expected[:9]
