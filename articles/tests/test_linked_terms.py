@@ -338,3 +338,36 @@ def test_an_editors_api_list_of_a_big_term_walks_its_sort_times(branch):
         backwards = [row["id"] for row in body["results"]] + backwards
         url = body["previous"]
     assert backwards == expected[:9]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_dates_the_links_written_before_it(monkeypatch):
+    """Migration 0019 on an archive: the links already written get their
+    articles' sort times, batch by batch, outside one long transaction."""
+    import importlib
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("articles.migrations.0019_link_dates")
+    monkeypatch.setattr(migration, "FILL_BATCH", 2)  # several batches
+    tag, author = make_tag(), make_author()
+    articles = [make_article(tags=[tag]) for _ in range(3)]
+    articles.append(make_article(tags=[tag], status=Article.Status.DRAFT, publish_at=None))
+    for article in articles:
+        ArticleAuthor.objects.create(article=article, author=author, position=0)
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("articles", "0018_tag_links_by_tag_index")])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE column_name = 'sorted_at'"
+            )
+            assert cursor.fetchone()[0] == 0
+        executor = MigrationExecutor(connection)
+        executor.migrate([("articles", "0019_link_dates")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    for article in articles:
+        assert _link_dates(article) == [article.publish_at or article.created_at] * 2
