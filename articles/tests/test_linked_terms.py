@@ -371,3 +371,19 @@ def test_the_migration_dates_the_links_written_before_it(monkeypatch):
         executor.migrate(executor.loader.graph.leaf_nodes())
     for article in articles:
         assert _link_dates(article) == [article.publish_at or article.created_at] * 2
+
+
+@postgres_only
+@pytest.mark.parametrize("branch", ["walk"], indirect=True)
+def test_a_big_terms_api_list_refuses_a_cursor_with_a_bad_position(client, branch):
+    """A forged cursor whose position is no time is the API's 400, as for any
+    list, not a database error in the walk's restart."""
+    import base64
+    from urllib.parse import urlencode
+
+    tag, author = make_tag(slug="games"), make_author(slug="returns")
+    _two_spells(tag, author)
+    for position in ("abc", "2017-13-45 00:00:00+00:00"):
+        cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+        response = client.get("/api/v1/articles/", {"tag": "games", "cursor": cursor})
+        assert response.status_code == 400, (position, response.content)
