@@ -211,3 +211,24 @@ def test_session_writes_need_the_csrf_token():
         HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret),
     )
     assert allowed.status_code == 201
+
+
+def test_schema_lets_slugs_be_in_any_script():
+    """A schema pattern is ECMA-262, whose \\w is ASCII only: the slugs'
+    ``^[-\\w]+$`` refused the Arabic slugs the API returns."""
+    from articles.tests.factories import make_article
+
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schemas = response.json()["components"]["schemas"]
+    slugs = {
+        name: c["properties"]["slug"]
+        for name, c in schemas.items()
+        if "slug" in c.get("properties", {})
+    }
+    assert {"Article", "Author", "Category", "Tag", "ArticleWriteRequest"} <= set(slugs)
+    for name, slug in slugs.items():
+        assert "pattern" not in slug, name
+        assert "any script" in slug["description"], name
+    article = make_article(headline="موسكو تقدم دعماً اقتصادياً لبيونغ يانغ", language="ar")
+    listed = APIClient().get(f"/api/v1/articles/{article.pk}/").json()
+    assert listed["slug"] == article.slug and not listed["slug"].isascii()
