@@ -316,7 +316,7 @@ def _nearest_link_sql(relation: str, terms: str, condition: str, *, older: bool)
     from django.db import connection
 
     through, column = LINKS[relation]
-    table = connection.ops.quote_name(through()._meta.db_table)
+    table = connection.ops.quote_name(through._meta.db_table)
     column = connection.ops.quote_name(column)
     pick, order = ("MAX", "DESC") if older else ("MIN", "ASC")
     return (
@@ -425,7 +425,6 @@ class ArticleQuerySet(models.QuerySet):
         from django.db import connection
 
         through, column = LINKS[relation]
-        through = through()
         if isinstance(terms, models.QuerySet):
             terms_sql, terms_params = terms.order_by().query.sql_with_params()
             terms_sql = f"ARRAY({terms_sql})"
@@ -436,17 +435,18 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(pk__in=links.values("article_id"))
         table = connection.ops.quote_name(through._meta.db_table)
         column_sql = connection.ops.quote_name(column)
-        published_by = getattr(self.query, "public_at", None)
         # The field a list of the term is sorted by, which the links' sort
-        # time bounds: publish_at for public lists, whose articles all have
-        # one (none after ``published_by``); the editors' sort key, which
-        # is the links' sort time itself, for theirs (``with_published_sort``).
+        # time bounds, and the latest time it may hold: publish_at for public
+        # lists, whose articles were all published by public()'s time; the
+        # editors' sort key, which is the links' sort time itself, for
+        # theirs (``with_published_sort``), with no end.
+        published_by = getattr(self.query, "public_at", None)
         if published_by is not None:
-            sort_field = "publish_at"
+            sort_field, latest = "publish_at", published_by
         elif PUBLISHED_SORT in self.query.annotations:
-            sort_field, published_by = PUBLISHED_SORT, "infinity"
+            sort_field, latest = PUBLISHED_SORT, "infinity"
         else:
-            sort_field = None
+            sort_field, latest = None, None
         up_to = "sorted_at <= %s::timestamptz"
         with connection.cursor() as cursor:
             # Only the terms query's own SQL and names from LINKS are
@@ -477,7 +477,7 @@ class ArticleQuerySet(models.QuerySet):
                     SMALL_TERM_MIN * shown,
                     SMALL_TERM_FACTOR * shown,
                     self.model._meta.db_table,
-                    published_by,
+                    latest,
                 ],
             )
             ids, term_ids, oldest, newest = cursor.fetchone()
@@ -489,10 +489,10 @@ class ArticleQuerySet(models.QuerySet):
         links = through.objects.filter(article_id=OuterRef("pk"), **{f"{column}__in": term_ids})
         walk = self.filter(_TestedPerRow(links))
         if sort_field is not None:
-            # No article of the list is newer than ``newest`` (public ones
-            # were all published by ``published_by``; None: the term has
-            # none) nor older than the term's oldest link (for lists oldest
-            # first: the API's ?ordering=published_at).
+            # No article of the list is newer than ``newest`` (the term's
+            # newest link by ``latest``; None: it has none) nor older than
+            # its oldest link (for lists oldest first: the API's
+            # ?ordering=published_at).
             if newest is None:
                 return walk.none()
             walk = walk.filter(**{f"{sort_field}__gte": oldest, f"{sort_field}__lte": newest})
@@ -860,8 +860,8 @@ class ArticleAuthor(models.Model):
 
 # ArticleQuerySet.linked_to's relations: the link model and its term's column.
 LINKS = {
-    "tags": (lambda: Article.tags.through, "tag_id"),
-    "authors": (lambda: ArticleAuthor, "author_id"),
+    "tags": (Article.tags.through, "tag_id"),
+    "authors": (ArticleAuthor, "author_id"),
 }
 
 
