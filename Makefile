@@ -8,7 +8,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint check-migrations demo clean serve release worker backup restore bench
+.PHONY: run test lint check-migrations demo clean serve release worker backup restore bench bench-wagtail
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -99,3 +99,10 @@ bench: $(STAMP)
 	  || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1) \
 	  || echo "wrk is not available: using the Python load generator."
 	$(PY) bench/run.py --articles $(N)
+
+# `make bench-wagtail` (after `make bench N=...` on PostgreSQL, with the same
+# DATABASE_URL): the same archive served by a Wagtail news site beside ours,
+# Wagtail in its own virtualenv under var/bench/; writes bench/WAGTAIL.md.
+bench-wagtail: $(STAMP)
+	@test -n "$(DATABASE_URL)" || { echo "usage: DATABASE_URL=postgres://.../bench make bench-wagtail"; exit 2; }
+	$(PY) bench/wagtail_compare.py
