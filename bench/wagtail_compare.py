@@ -296,11 +296,9 @@ def main():
     theirs = wagtail_urls(wenv, urls["article_id"], urls["section_slug"])
 
     load = load_wrk if shutil.which("wrk") else load_python
-    results = {}
-    server = Server(env, cache_seconds=0)
-    try:
-        results["ours"] = measure(
-            server,
+    sites = {
+        "ours": (
+            lambda: Server(env, cache_seconds=0),
             {
                 "bare": "/bench/bare/",
                 "article": urls["article"],
@@ -308,14 +306,9 @@ def main():
                 "section_deep": urls["section_deep"],
                 "api_list": "/api/v1/articles/",
             },
-            load, args.seconds, args.connections,
-        )  # fmt: skip
-    finally:
-        server.stop()
-    server = WagtailServer(wenv)
-    try:
-        results["wagtail"] = measure(
-            server,
+        ),
+        "wagtail": (
+            lambda: WagtailServer(wenv),
             {
                 "bare": "/bench/bare/",
                 "article": theirs["article"],
@@ -324,10 +317,15 @@ def main():
                 "api_list": "/api/v2/pages/?type=news.ArticlePage&fields=date,dek,tags"
                 "&order=-date&limit=20",
             },
-            load, args.seconds, args.connections,
-        )  # fmt: skip
-    finally:
-        server.stop()
+        ),
+    }
+    results = {}
+    for site, (start, targets) in sites.items():  # one server at a time
+        server = start()
+        try:
+            results[site] = measure(server, targets, load, args.seconds, args.connections)
+        finally:
+            server.stop()
     result = {
         **results,
         "articles": urls["public"],
