@@ -49,7 +49,7 @@ class HomePage(Page):
 
 
 class SectionPage(Page):
-    subpage_types = ["news.ArticlePage"]
+    subpage_types = ["news.SectionPage", "news.ArticlePage"]  # subsections, as ours
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -2,9 +2,9 @@
 bench/wagtail_compare.py only (never imported by the CMS).
 
 The settings are those of Wagtail's own project template (``wagtail start``)
-made production-like the way ours are for the bench: DEBUG off, PostgreSQL,
-Redis as the cache (Wagtail keeps its sites' root paths there), static files
-served by WhiteNoise-free Django (no static file is requested by the bench).
+made production-like the way ours are for the bench: DEBUG off, PostgreSQL
+with persistent connections, Redis as the cache (Wagtail keeps its sites'
+root paths there). No static file is served: the bench requests none.
 """
 
 import os
