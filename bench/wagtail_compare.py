@@ -14,8 +14,9 @@ beside a Wagtail news site serving the same content").
   (``<name>_wagtail``) and copies our public articles into it, with their
   sections, authors and tags (copy_archive); reused while it holds as many
   articles as ours.
-- Serves both the same way (granian WSGI, 2 workers, DEBUG off, Redis cache,
-  our page and API caches off) and loads each URL with wrk (or bench.run's
+- Serves both the same way (granian WSGI, 2 workers, DEBUG off, Redis cache:
+  Wagtail's is database 9 of CACHE_URL's server, emptied first; our page and
+  API caches off) and loads each URL with wrk (or bench.run's
   Python load generator), one site after the other:
   - each site's bare Django view, its own limit;
   - the same article's page (the sixth newest);
