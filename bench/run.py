@@ -86,17 +86,24 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env, *, cache_seconds: int):
+    """granian serving a WSGI app with 2 workers, once its /bench/bare/ answers:
+    our site by default (with its page and API caches for ``cache_seconds``),
+    or another (bench/wagtail_compare.py: ``app``, ``cwd`` and ``granian``)."""
+
+    def __init__(
+        self, env, *, cache_seconds=None, app="cms.wsgi:application", cwd=ROOT, granian=GRANIAN
+    ):
         self.port = free_port()
-        env = dict(
-            env,
-            PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds),
-            API_RESPONSE_CACHE_SECONDS=str(cache_seconds),
-        )
+        if cache_seconds is not None:
+            env = dict(
+                env,
+                PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds),
+                API_RESPONSE_CACHE_SECONDS=str(cache_seconds),
+            )
         self.proc = subprocess.Popen(
-            [GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "2", "--no-ws", "--log-level", "warning", "cms.wsgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", "2", "--no-ws", "--log-level", "warning", app],
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{self.port}"
         for _ in range(100):
@@ -106,7 +113,7 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("the server did not start")
+        raise RuntimeError(f"the server of {app} did not start")
 
     def stop(self):
         self.proc.terminate()

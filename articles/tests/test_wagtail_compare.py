@@ -7,6 +7,7 @@ first; otherwise the comparison measures two different pages."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from articles.tests.factories import make_article, make_category
@@ -53,6 +54,14 @@ def test_the_deep_page_is_the_articles_wagtails_offset_shows(client):
     assert targets["article_id"] == everything[5].pk
     assert client.get(targets["article"]).status_code == 200
     assert targets["public"] == len(articles) + 6
+    if connection.vendor == "postgresql":
+        # The query copy_archive runs on our database, with its parameters
+        # as they travel (JSON strings): the public articles, no draft.
+        sql, params = targets["public_query"]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            copied = {row[0] for row in cursor.fetchall()}
+        assert copied == {a.pk for a in [*articles, *other.section_articles.all()]}
 
 
 def test_the_report_compares_both_sites():

@@ -1,5 +1,7 @@
-"""Copy the public articles of our archive (SOURCE_DATABASE_URL, built by
-our generate_archive) into this Wagtail site: one section page per
+"""Copy the public articles of our archive (the database URL given, built by
+our generate_archive; which articles are public is the query of our
+``Article.objects.public()``, given as JSON by bench/wagtail_compare.py)
+into this Wagtail site: one section page per
 category (subsections under their parent), one article page per article
 under its section, with its authors and tags.
 
@@ -8,6 +10,7 @@ materialised path: 4 base-36 characters a level), as Page.add_child() one
 by one would take an hour at 100 000 articles; the result is the tree
 add_child() builds."""
 
+import json
 import uuid
 
 import psycopg
@@ -25,11 +28,10 @@ CATEGORIES = (
     "SELECT id, name, slug, parent_id FROM articles_category"
     " ORDER BY parent_id NULLS FIRST, position, id"
 )
-# Our public articles (articles.models.public_q), oldest first.
+# Our public articles (their ids: the public query), oldest first.
 ARTICLES = (
     "SELECT id, headline, slug, dek, body, section_id, publish_at, seo_title"
-    " FROM articles_article WHERE status = 'published' AND publish_at <= now()"
-    " AND (expires_at IS NULL OR expires_at > now()) ORDER BY publish_at, id"
+    " FROM articles_article WHERE id IN ({public}) ORDER BY publish_at, id"
 )
 
 
@@ -46,15 +48,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="our database's URL (postgres://...)")
+        parser.add_argument(
+            "public_query", help='[sql, params] of our Article.objects.public().values("pk")'
+        )
 
     @transaction.atomic
-    def handle(self, source, **options):
+    def handle(self, source, public_query, **options):
+        public_sql, public_params = json.loads(public_query)
         with psycopg.connect(source) as src:
             categories = src.execute(CATEGORIES).fetchall()
             authors = src.execute("SELECT id, name, slug FROM articles_author").fetchall()
             tags = src.execute("SELECT id, name, slug FROM articles_tag").fetchall()
             sections = self.tree(categories)
-            page_ids = self.articles(src, sections)
+            page_ids = self.articles(src, sections, public_sql, public_params)
             bylines = src.execute(
                 "SELECT article_id, author_id FROM articles_articleauthor ORDER BY position"
             )
@@ -90,7 +96,7 @@ class Command(BaseCommand):
             parent.refresh_from_db()
         return sections
 
-    def articles(self, src, sections) -> dict:
+    def articles(self, src, sections, public_sql, public_params) -> dict:
         """Our public articles as article pages under their sections, oldest
         first, in batches; our article id -> the page's."""
         locale = Locale.get_default()
@@ -99,7 +105,7 @@ class Command(BaseCommand):
         children = {pk: Page.objects.get(pk=page.pk).numchild for pk, page in sections.items()}
         page_ids = {}
         with src.cursor(name="articles") as rows_cursor:
-            rows_cursor.execute(ARTICLES)
+            rows_cursor.execute(ARTICLES.format(public=public_sql), public_params)
             while rows := rows_cursor.fetchmany(BATCH):
                 pages = []
                 for pk, headline, slug, _dek, _body, section_id, published, seo_title in rows:
