@@ -51,16 +51,18 @@ import html
 import logging
 import math
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import snowballstemmer
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import OperationalError, connection
-from django.db.models import F, FloatField, Func, Value
+from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -98,15 +100,38 @@ FILTER_PROBE = 500
 # work per result however long the article.
 SNIPPET_SOURCE_CHARS = 1500
 # PostgreSQL text search configuration per article language; anything else
-# (Arabic, Persian, ...) is indexed with "simple": lower-cased, no stemming.
-PG_CONFIGS = {"en": "english", "fr": "french"}
+# (Persian, ...) is indexed with "simple": lower-cased, no stemming.
+# Arabic uses PostgreSQL's own Snowball stemmer ("arabic"): it folds the
+# article (الحكومة, حكومة), hamza on alef (الأمن, أمن, امن), the feminine
+# ending and common plurals (الحكومات, الحكومية) and drops short vowels, so a
+# reader's word finds its other forms. With "simple" only the exact form
+# matched: "سوق" found no article that says "السوق".
+PG_CONFIGS = {"en": "english", "fr": "french", "ar": "arabic"}
 PG_DEFAULT_CONFIG = "simple"
-# bm25 column weights on SQLite, in FTS column order (A, B, C, D above).
-FTS_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
+# Languages whose queries also look for the word unstemmed. Snowball's Arabic
+# stemmer takes a leading و or ف for a conjunction when the word is long
+# enough, so it stems وزير (minister) to زير but الوزير to وزير, and فلسطين
+# apart from الفلسطينية; the unstemmed word meets those forms. It also keeps
+# matching documents indexed with "simple" before this configuration
+# (rebuild_search_index --language ar re-indexes them).
+PG_QUERY_UNSTEMMED_TOO = {"ar"}
+# SQLite: FTS5's porter stems English only. The words of articles in these
+# languages are also written, stemmed by the Snowball algorithm PostgreSQL
+# uses for them (PG_CONFIGS), to the FTS column ``stems``, and each phrase of
+# a query also looks there for its stemmed form (``_stemmed_forms``).
+SQLITE_STEMMERS = {"ar": "arabic", "fr": "french"}
+# bm25 column weights on SQLite, in FTS column order (A, B, C, D above, then
+# the stems, weighted as the body they mostly come from).
+FTS_WEIGHTS = (10.0, 4.0, 1.0, 0.5, 1.0)
 # Snippet markers: control characters never found in indexed text, swapped
 # for <mark> after the text has been escaped.
 _START, _STOP = "\x02", "\x03"
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# Arabic short vowels and other marks (harakat, superscript alef) and the
+# tatweel: optional in writing, and not word characters to \w (nor to FTS5),
+# so "مُحَمَّد" would be read as three one-letter words. Dropped before a
+# query or a stemmed text is split into words.
+_ARABIC_MARKS_RE = re.compile("[\u064b-\u065f\u0670\u0640]")
 _TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -158,11 +183,14 @@ class ParsedQuery:
         # "or" lower-cased inside a clause would be a word; websearch wants OR.
         return " ".join(parts).replace(" or ", " OR ")
 
-    def as_fts5(self) -> str:
-        """A safe FTS5 MATCH expression: every word double-quoted."""
+    def as_fts5(self, forms=None) -> str:
+        """A safe FTS5 MATCH expression: every word double-quoted. ``forms``:
+        a function from a phrase to other forms of it (its stems), each then
+        an alternative of the phrase (SQLite's ``_stemmed_forms``)."""
 
         def phrase(words):
-            return '"' + " ".join(words) + '"' if len(words) > 1 else f'"{words[0]}"'
+            alternatives = dict.fromkeys([words, *(forms(words) if forms else ())])
+            return " OR ".join('"' + " ".join(p) + '"' for p in alternatives)
 
         positive = " AND ".join(
             "(" + " OR ".join(phrase(p) for p in clause) + ")" for clause in self.clauses
@@ -171,6 +199,11 @@ class ParsedQuery:
             negative = " OR ".join(phrase(p) for p in self.excluded)
             return f"({positive}) NOT ({negative})"
         return positive
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, Arabic marks dropped."""
+    return [w.lower() for w in _WORD_RE.findall(_ARABIC_MARKS_RE.sub("", text))]
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -191,7 +224,7 @@ def parse_query(raw: str) -> ParsedQuery:
             continue
         negate = bare is not None and bare.startswith("-")
         text = quoted if quoted is not None else bare
-        words = tuple(w.lower() for w in _WORD_RE.findall(text))[:MAX_TERMS]
+        words = tuple(_words(text))[:MAX_TERMS]
         if not words:
             continue
         if negate:
@@ -293,9 +326,23 @@ def _is_postgres() -> bool:
 
 
 def _pg_configs(language: str | None) -> list[str]:
+    """The configurations a query is parsed with (its alternatives OR-ed):
+    the language's, or every one in use when no language is chosen."""
     if language:
-        return [PG_CONFIGS.get(language, PG_DEFAULT_CONFIG)]
+        configs = [PG_CONFIGS.get(language, PG_DEFAULT_CONFIG)]
+        if language in PG_QUERY_UNSTEMMED_TOO:
+            configs.append(PG_DEFAULT_CONFIG)
+        return configs
     return sorted({*PG_CONFIGS.values(), PG_DEFAULT_CONFIG})
+
+
+def _pg_article_config():
+    """Each article's own configuration, as an expression: snippets stem the
+    text as its document was stemmed, so "حكومة" marks "الحكومة" in an Arabic
+    article and "run" marks "running" in an English one, whatever language
+    the search is limited to."""
+    whens = [When(language=code, then=Value(cfg)) for code, cfg in PG_CONFIGS.items()]
+    return Case(*whens, default=Value(PG_DEFAULT_CONFIG))
 
 
 def _pg_texts(parsed: ParsedQuery) -> tuple[str, str]:
@@ -359,7 +406,7 @@ def _pg_ranked(
             search_snippet=SearchHeadline(
                 plain,
                 query,
-                config=PG_CONFIGS.get(language, PG_DEFAULT_CONFIG) if language else None,
+                config=_pg_article_config(),
                 start_sel=_START,
                 stop_sel=_STOP,
                 max_words=35,
@@ -726,7 +773,7 @@ def _sqlite_match_sql(queryset, parsed: ParsedQuery, select: str, tail: str = ""
             tail,
         ]
     )
-    return sql, [parsed.as_fts5(), *params]
+    return sql, [parsed.as_fts5(_stemmed_forms), *params]
 
 
 def _rows(sql, params):
@@ -935,7 +982,11 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
                     queryset.filter(pk__in=found), parsed, language, snippets=False, matched=True
                 )
         return _pg_ranked(queryset, parsed, language, snippets=False)
-    match = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [parsed.as_fts5()])  # noqa: S611,S608
+    # A constant table name; the expression is a parameter.
+    match = RawSQL(  # noqa: S611
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [parsed.as_fts5(_stemmed_forms)],
+    )
     return queryset.filter(pk__in=match)
 
 
@@ -1154,6 +1205,7 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
         .order_by()
         .values_list(
             "id",
+            "language",
             "headline",
             "dek",
             "body",
@@ -1165,7 +1217,8 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
         )
     )
     rows = []
-    for pk, headline, dek, body, byline, lead_caption, caption, credit, photographer in articles:
+    for pk, language, headline, dek, body, byline, *photo in articles:
+        lead_caption, caption, credit, photographer = photo
         extra = [
             lead_caption or caption or "",
             credit or "",
@@ -1174,8 +1227,30 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
             *tags.get(pk, ()),
             *authors.get(pk, ()),
         ]
-        rows.append((pk, headline, dek, strip_tags(body), " ".join(x for x in extra if x)))
+        texts = [headline, dek, strip_tags(body), " ".join(x for x in extra if x)]
+        algorithm = SQLITE_STEMMERS.get(language)
+        stems = " ".join(_stem(algorithm, _words(" ".join(texts)))) if algorithm else ""
+        rows.append((pk, *texts, stems))
     return rows
+
+
+_stemmers = threading.local()  # a Snowball stemmer keeps state while it works
+
+
+def _stem(algorithm: str, words) -> list[str]:
+    """``words`` stemmed by the Snowball ``algorithm``."""
+    cache = _stemmers.__dict__
+    if algorithm not in cache:
+        cache[algorithm] = snowballstemmer.stemmer(algorithm)
+    return cache[algorithm].stemWords(words)
+
+
+def _stemmed_forms(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """SQLite: ``words`` (a phrase of a query) as each of SQLITE_STEMMERS
+    stems it, to be looked for in the ``stems`` column as well. The article's
+    language is not known here: stems in another script, or unchanged, only
+    repeat an alternative (dropped by as_fts5)."""
+    return [tuple(_stem(algorithm, words)) for algorithm in dict.fromkeys(SQLITE_STEMMERS.values())]
 
 
 def reindex_articles(ids: Iterable[int], *, content: bool = True) -> None:
@@ -1207,8 +1282,8 @@ def reindex_articles(ids: Iterable[int], *, content: bool = True) -> None:
             rows = _fts_rows(chunk)
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, headline, dek, body, extra) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s)",
+                f"INSERT INTO {FTS_TABLE} (rowid, headline, dek, body, extra, stems) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s)",
                 rows,
             )
 
@@ -1277,6 +1352,40 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
         if stdout is not None:
             stdout.write(f"  indexed {done} articles")
     if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
+        forget_statistics()
+    return done
+
+
+def reindex_language(language: str, *, stdout=None, chunk: int = 20_000) -> int:
+    """Rebuild the search documents of the articles in ``language`` (after
+    its configuration changed, as Arabic's did), leaving the others and the
+    index in place: searches keep working meanwhile. Batches of ``chunk``
+    ids, each its own statement, so on PostgreSQL it runs outside a
+    transaction without holding anything long. Returns the number indexed."""
+    from articles.models import Article, SearchDocument
+
+    articles = Article.objects.filter(language=language).order_by("pk")
+    if _is_postgres():
+        no_statement_timeout()  # a batch outlasts a page's timeout
+        _analyze_sources()
+    done = 0
+    last = 0
+    while True:
+        ids = list(articles.filter(pk__gt=last).values_list("pk", flat=True)[:chunk])
+        if not ids:
+            break
+        if _is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(_pg_index_sql("a.id = ANY(%s)"), [ids])
+        else:
+            reindex_articles(ids, content=False)
+        done += len(ids)
+        last = ids[-1]
+        if stdout is not None:
+            stdout.write(f"  indexed {done} articles")
+    if _is_postgres() and done:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
         forget_statistics()
