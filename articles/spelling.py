@@ -37,6 +37,13 @@ _WORD_RE = re.compile(r"[^\W\d_]{3,40}")
 MAX_LENGTH = 40
 # SQLite: the least difflib ratio for a suggestion.
 MIN_RATIO = 0.75
+# PostgreSQL: the least trigram similarity (pg_trgm's default threshold).
+MIN_SIMILARITY = 0.3
+# Arabic's article, ال, opens most nouns: its letters made unrelated words
+# look alike (الاسواق, "the markets", was corrected to الاتفاق, "the
+# agreement": trigram similarity 0.33, difflib 0.71), so words are compared
+# without it (اسواق and اتفاق: 0.2 and 0.6).
+_ARTICLE_RE = r"^ال(?=...)"
 
 # PostgreSQL: the words of a published article's headline and standfirst,
 # as the 'simple' configuration splits them (no stemming: real words), that
@@ -121,13 +128,22 @@ def corrections(words: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def _bare(word: str) -> str:
+    """``word`` without Arabic's article (when three letters or more remain)."""
+    return re.sub(_ARTICLE_RE, "", word)
+
+
 def _closest(word: str) -> str | None:
     if connection.vendor == "postgresql":
+        # The trigram index finds the candidates (word %% query); they are
+        # then judged without the article.
+        similarity = "similarity(regexp_replace(word, %s, ''), %s)"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT word FROM {SearchWord._meta.db_table} WHERE word %% %s "  # noqa: S608
-                "ORDER BY similarity(word, %s) DESC, documents DESC, word LIMIT 1",
-                [word, word],
+                f"SELECT word FROM {SearchWord._meta.db_table} "  # noqa: S608
+                f"WHERE word %% %s AND {similarity} >= %s "
+                f"ORDER BY {similarity} DESC, documents DESC, word LIMIT 1",
+                [word, _ARTICLE_RE, _bare(word), MIN_SIMILARITY, _ARTICLE_RE, _bare(word)],
             )
             row = cursor.fetchone()
         return row[0] if row else None
@@ -139,7 +155,7 @@ def _closest(word: str) -> str | None:
         .values_list("word", "documents")
     )
     scored = [
-        (difflib.SequenceMatcher(None, word, candidate).ratio(), documents, candidate)
+        (difflib.SequenceMatcher(None, _bare(word), _bare(candidate)).ratio(), documents, candidate)
         for candidate, documents in candidates
     ]
     best = max((s for s in scored if s[0] >= MIN_RATIO), default=None)

@@ -27,6 +27,7 @@ def archive():
         make_article(section=section, headline="Summit talks resume in Geneva"),
         make_article(section=section, headline="Oil prices fall", dek="Refugees return home"),
         make_article(section=section, headline="الحكومة تعلن الميزانية"),
+        make_article(section=section, headline="توقيع الاتفاق"),
     ]
 
 
@@ -52,6 +53,9 @@ def test_corrections_are_the_closest_known_words(archive):
         "sumit": "summit", "refugess": "refugees", "geneve": "geneva",
     }  # fmt: skip
     assert spelling.corrections(["الحكومه"]) == {"الحكومه": "الحكومة"}  # taa marbuta
+    assert spelling.corrections(["الاتفاغ"]) == {"الاتفاغ": "الاتفاق"}
+    # "the markets" is not "the agreement": alike only in their article.
+    assert spelling.corrections(["الاسواق"]) == {}
     assert spelling.corrections(["qqqxxz", "summit"]) == {}  # nothing close; known
 
 
