@@ -10,10 +10,13 @@ The index lives where the database does it best:
 - **PostgreSQL**: ``SearchDocument.vector``, a stored ``tsvector`` with a GIN
   index, weighted A headline, B dek, C body, D lead caption/credit/
   photographer, byline, authors and tags. Each article is indexed with its
-  language's configuration (``english`` stems for ``en``, ``simple`` for
-  Arabic and others), and queries go through ``websearch_to_tsquery``.
+  language's configuration (``PG_CONFIGS``: Snowball stemmers for ``en``,
+  ``fr`` and ``ar``, ``simple`` for others), and queries go through
+  ``websearch_to_tsquery``.
 - **SQLite**: the FTS5 table ``articles_search_fts`` (porter + unicode61,
-  diacritics folded), with ``bm25`` weighted like the columns above. The same
+  diacritics folded), with ``bm25`` weighted like the columns above, and the
+  words of Arabic and French articles stemmed by the same Snowball
+  algorithms in the column ``stems`` (``SQLITE_STEMMERS``). The same
   websearch syntax is parsed here and written as a quoted FTS5 expression:
   user text never reaches ``MATCH`` raw.
 
@@ -1247,9 +1250,11 @@ def _stem(algorithm: str, words) -> list[str]:
 
 def _stemmed_forms(words: tuple[str, ...]) -> list[tuple[str, ...]]:
     """SQLite: ``words`` (a phrase of a query) as each of SQLITE_STEMMERS
-    stems it, to be looked for in the ``stems`` column as well. The article's
-    language is not known here: stems in another script, or unchanged, only
-    repeat an alternative (dropped by as_fts5)."""
+    stems it: alternatives of the phrase, met in the ``stems`` column (or in
+    the text itself, where a word is written as its stem: الوزير's stem is
+    the word وزير). The article's language is not known here: stems in
+    another script, or unchanged, only repeat an alternative (dropped by
+    as_fts5)."""
     return [tuple(_stem(algorithm, words)) for algorithm in dict.fromkeys(SQLITE_STEMMERS.values())]
 
 
