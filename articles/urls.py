@@ -29,6 +29,11 @@ urlpatterns = [
         sitemaps.month_sitemap,
         name="sitemap_month",
     ),
+    path(
+        "sitemaps/articles-<int:year>-<int:month>-<int:page>.xml",
+        sitemaps.month_sitemap,
+        name="sitemap_month_page",
+    ),
     path("<str:section>/<int:pk>/<str:slug>/", views.article_detail, name="article"),
     path("<str:slug>/", views.section_detail, name="section"),
 ]

@@ -67,6 +67,14 @@ def paths(*, admin: bool) -> list[str]:
     ]
     if photo is not None:
         found.append(f"/api/v1/media/{photo.media_id}/")
+    # The oldest month's last sitemap page, when it has more than one.
+    from articles.archive_months import public_months
+    from articles.sitemaps import MONTH_PAGE_URLS
+
+    first = next((m for m in public_months(year=year) if m.date.month == month), None)
+    if first is not None and first.count > MONTH_PAGE_URLS:
+        pages = -(-first.count // MONTH_PAGE_URLS)
+        found.append(f"/sitemaps/articles-{year}-{month}-{pages}.xml")
     # A story tag from the middle of the archive (generate_archive's long tail
     # of rare tags, each of a few days): the rare-term lists.
     stories = Tag.objects.filter(slug__startswith="story-").count()

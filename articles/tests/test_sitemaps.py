@@ -102,6 +102,33 @@ def test_month_sitemap_validates_with_images(client, urlset_schema):
     assert client.get("/sitemaps/articles-2015-13.xml").status_code == 404
 
 
+def test_a_big_month_has_a_sitemap_per_page(client, urlset_schema, monkeypatch):
+    from articles import sitemaps
+
+    monkeypatch.setattr(sitemaps, "MONTH_PAGE_URLS", 2)
+    march = [make_article(publish_at=_at(2015, 3, day)) for day in (5, 1, 4, 2, 3)]
+    make_article(publish_at=_at(2015, 4))
+    root = etree.fromstring(client.get("/sitemap.xml").content)
+    base = "http://127.0.0.1:8000"
+    assert [s.findtext(f"{SM}loc") for s in root.findall(f"{SM}sitemap")] == [
+        f"{base}/sitemaps/sections.xml",
+        f"{base}/sitemaps/articles-2015-4.xml",
+        f"{base}/sitemaps/articles-2015-3.xml",
+        f"{base}/sitemaps/articles-2015-3-2.xml",
+        f"{base}/sitemaps/articles-2015-3-3.xml",
+    ]
+    pages = []
+    for path in ["articles-2015-3.xml", "articles-2015-3-2.xml", "articles-2015-3-3.xml"]:
+        document = _valid(urlset_schema, client.get(f"/sitemaps/{path}").content)
+        pages.append([u.findtext(f"{SM}loc") for u in document.findall(f"{SM}url")])
+    assert [len(page) for page in pages] == [2, 2, 1]
+    oldest_first = sorted(march, key=lambda a: a.publish_at)
+    assert sum(pages, []) == [f"{base}{a.get_absolute_url()}" for a in oldest_first]
+    # Past the last page, and the first page under a second address: 404.
+    for path in ["articles-2015-3-4.xml", "articles-2015-3-1.xml", "articles-2015-3-0.xml"]:
+        assert client.get(f"/sitemaps/{path}").status_code == 404, path
+
+
 def test_sections_sitemap_validates(client, urlset_schema):
     top = make_category(slug="opinion")
     make_category(slug="editorials", parent=top)
@@ -167,7 +194,10 @@ def test_robots_txt_points_at_sitemaps(client):
 
 
 @pytest.mark.parametrize("count", [4, 16])
-def test_sitemap_query_budgets(client, django_assert_max_num_queries, count):
+def test_sitemap_query_budgets(client, django_assert_max_num_queries, count, monkeypatch):
+    from articles import sitemaps
+
+    monkeypatch.setattr(sitemaps, "MONTH_PAGE_URLS", 2)  # January has 2 and 6
     for i in range(count):
         make_article(publish_at=_at(2015, 1 + i % 3), lead_media=make_media(with_file=True))
     make_article(lead_media=make_media(with_file=True))
@@ -177,6 +207,7 @@ def test_sitemap_query_budgets(client, django_assert_max_num_queries, count):
     for url in [
         "/sitemap.xml",
         "/sitemaps/articles-2015-1.xml",
+        *(["/sitemaps/articles-2015-1-3.xml"] if count == 16 else []),
         "/sitemaps/sections.xml",
         "/sitemap-news.xml",
     ]:
