@@ -8,8 +8,10 @@ with filters (language, section with its sub-sections, year, tag).
 The index lives where the database does it best:
 
 - **PostgreSQL**: ``SearchDocument.vector``, a stored ``tsvector`` with a GIN
-  index, weighted A headline, B dek, C body, D lead caption/credit/
-  photographer, byline, authors and tags. Each article is indexed with its
+  index, weighted A headline, B dek, byline and authors, C body, D lead
+  caption/credit/photographer and tags. (The byline was D until a name found
+  in a photo's credit and photographer outranked the articles its reporter
+  wrote.) Each article is indexed with its
   language's configuration (``PG_CONFIGS``: Snowball stemmers for ``en``,
   ``fr`` and ``ar``, ``simple`` for others), and queries go through
   ``websearch_to_tsquery``.
@@ -123,9 +125,10 @@ PG_QUERY_UNSTEMMED_TOO = {"ar"}
 # uses for them (PG_CONFIGS), to the FTS column ``stems``, and each phrase of
 # a query also looks there for its stemmed form (``_stemmed_forms``).
 SQLITE_STEMMERS = {"ar": "arabic", "fr": "french"}
-# bm25 column weights on SQLite, in FTS column order (A, B, C, D above, then
-# the stems, weighted as the body they mostly come from).
-FTS_WEIGHTS = (10.0, 4.0, 1.0, 0.5, 1.0)
+# bm25 column weights on SQLite, in FTS column order: A headline, B dek, C
+# body, D photo and tags, B byline and authors, then the stems, weighted as
+# the body they mostly come from.
+FTS_WEIGHTS = (10.0, 4.0, 1.0, 0.5, 4.0, 1.0)
 # Snippet markers: control characters never found in indexed text, swapped
 # for <mark> after the text has been escaped.
 _START, _STOP = "\x02", "\x03"
@@ -1166,16 +1169,18 @@ def _pg_index_sql(where: str) -> str:
         SELECT a.id,
             setweight(to_tsvector({cfg}, coalesce(a.headline, '')), 'A')
             || setweight(to_tsvector({cfg}, coalesce(a.dek, '')), 'B')
-            || setweight(to_tsvector({cfg}, left(coalesce(a.body, ''), 300000)), 'C')
             || setweight(to_tsvector({cfg}, concat_ws(' ',
-                coalesce(nullif(a.lead_caption, ''), m.caption), m.credit, m.photographer,
                 a.byline,
-                (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {tags} at
-                   JOIN {Tag._meta.db_table} t ON t.id = at.tag_id WHERE at.article_id = a.id),
                 (SELECT string_agg(au.name, ' ' ORDER BY aa.position, aa.id)
                    FROM {ArticleAuthor._meta.db_table} aa
                    JOIN {Author._meta.db_table} au ON au.id = aa.author_id
                    WHERE aa.article_id = a.id)
+            )), 'B')
+            || setweight(to_tsvector({cfg}, left(coalesce(a.body, ''), 300000)), 'C')
+            || setweight(to_tsvector({cfg}, concat_ws(' ',
+                coalesce(nullif(a.lead_caption, ''), m.caption), m.credit, m.photographer,
+                (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {tags} at
+                   JOIN {Tag._meta.db_table} t ON t.id = at.tag_id WHERE at.article_id = a.id)
             )), 'D')
         FROM {Article._meta.db_table} a
         LEFT JOIN {MediaAsset._meta.db_table} m ON m.id = a.lead_media_id
@@ -1185,7 +1190,8 @@ def _pg_index_sql(where: str) -> str:
 
 
 def _fts_rows(ids: list[int]) -> list[tuple]:
-    """SQLite: the FTS rows (rowid, headline, dek, body, extra) of ``ids``.
+    """SQLite: the FTS rows (rowid, headline, dek, body, extra, people,
+    stems) of ``ids``.
 
     Three plain queries (articles with their lead photo, tag names, author
     names) and no model instances: the importers call this per batch, and
@@ -1222,15 +1228,15 @@ def _fts_rows(ids: list[int]) -> list[tuple]:
     rows = []
     for pk, language, headline, dek, body, byline, *photo in articles:
         lead_caption, caption, credit, photographer = photo
-        extra = [
-            lead_caption or caption or "",
-            credit or "",
-            photographer or "",
-            byline,
-            *tags.get(pk, ()),
-            *authors.get(pk, ()),
+        extra = [lead_caption or caption or "", credit or "", photographer or "", *tags.get(pk, ())]
+        people = [byline, *authors.get(pk, ())]
+        texts = [
+            headline,
+            dek,
+            strip_tags(body),
+            " ".join(x for x in extra if x),
+            " ".join(x for x in people if x),
         ]
-        texts = [headline, dek, strip_tags(body), " ".join(x for x in extra if x)]
         algorithm = SQLITE_STEMMERS.get(language)
         stems = " ".join(_stem(algorithm, _words(" ".join(texts)))) if algorithm else ""
         rows.append((pk, *texts, stems))
@@ -1287,8 +1293,9 @@ def reindex_articles(ids: Iterable[int], *, content: bool = True) -> None:
             rows = _fts_rows(chunk)
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, headline, dek, body, extra, stems) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO {FTS_TABLE} "  # noqa: S608
+                "(rowid, headline, dek, body, extra, people, stems) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 rows,
             )
 
@@ -1363,15 +1370,19 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
     return done
 
 
-def reindex_language(language: str, *, stdout=None, chunk: int = 20_000) -> int:
-    """Rebuild the search documents of the articles in ``language`` (after
-    its configuration changed, as Arabic's did), leaving the others and the
-    index in place: searches keep working meanwhile. Batches of ``chunk``
+def reindex_in_place(language: str | None = None, *, stdout=None, chunk: int = 20_000) -> int:
+    """Rebuild the search documents of every article, or of those in
+    ``language`` (after the index's definition or a language's configuration
+    changed), over the old ones, keeping the index: searches keep working
+    meanwhile, each article found as before until its turn (unlike
+    ``rebuild_index``, which empties the index first). Batches of ``chunk``
     ids, each its own statement, so on PostgreSQL it runs outside a
     transaction without holding anything long. Returns the number indexed."""
     from articles.models import Article, SearchDocument
 
-    articles = Article.objects.filter(language=language).order_by("pk")
+    articles = Article.objects.order_by("pk")
+    if language is not None:
+        articles = articles.filter(language=language)
     if _is_postgres():
         no_statement_timeout()  # a batch outlasts a page's timeout
         _analyze_sources()

@@ -27,6 +27,7 @@ from articles.tests.factories import (
     warm_search_statistics,
 )
 from media_assets.models import MediaAsset
+from media_assets.tests.factories import make_media
 
 pytestmark = pytest.mark.django_db
 
@@ -416,6 +417,19 @@ def test_french_finds_other_forms_of_a_word(language):
         assert ids(found) == [article.pk], typed
 
 
+def test_a_reporters_articles_rank_above_the_photos_she_took():
+    # Her name twice in a photo's credit and photographer (as IPTC credits
+    # often are) weighed more than once in a byline while both were D.
+    mina = make_author(name="Mina Haddad", slug="mina-haddad")
+    written = make_article(headline="Talks resume", authors=[mina], publish_at=years_ago(1))
+    reindex_articles([written.pk])  # the factory bulk-creates the links, as services do
+    byline = make_article(headline="Talks stall", byline="Mina Haddad", publish_at=years_ago(1, 1))
+    photo = make_media(caption="A guard walks.", credit="Getty Images/Mina Haddad",
+                       photographer="Mina Haddad")  # fmt: skip
+    pictured = make_article(headline="Talks end", lead_media=photo)  # the newest
+    assert ids(search_articles("Mina Haddad")) == [written.pk, byline.pk, pictured.pk]
+
+
 def test_arabic_snippet_and_minus_with_other_forms():
     oil = make_article(
         headline="أسعار", body="<p>قالت الحكومة إن أسعار النفط سترتفع.</p>", language="ar"
@@ -436,7 +450,7 @@ def test_arabic_snippet_and_minus_with_other_forms():
     assert set(ids(search_articles("نفط", language="ar"))) == {oil.pk, both.pk}
 
 
-def test_reindex_language_rebuilds_that_language_in_place():
+def test_reindex_in_place_rebuilds_one_language_or_every_article():
     from io import StringIO
 
     from django.core.management import call_command
@@ -469,6 +483,12 @@ def test_reindex_language_rebuilds_that_language_in_place():
     assert out.getvalue().strip() == "Indexed 1 articles."
     assert ids(search_articles("حكومة", suggest=False)) == [ar.pk]
     assert ids(search_articles("sentinel")) == [en.pk]
+    # Every article, in place: the English one is indexed afresh too.
+    out = StringIO()
+    call_command("rebuild_search_index", in_place=True, stdout=out)
+    assert out.getvalue().strip() == "Indexed 2 articles."
+    assert search_articles("sentinel").total == 0
+    assert ids(search_articles("government meets")) == [en.pk]
 
 
 def test_rebuild_search_index_command():

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.models import LANGUAGES
-from articles.search import rebuild_index, reindex_language
+from articles.search import rebuild_index, reindex_in_place
 
 
 class Command(BaseCommand):
@@ -21,20 +21,26 @@ class Command(BaseCommand):
             "index dropped meanwhile and made once at the end (big archives).",
         )
         parser.add_argument(
+            "--in-place",
+            action="store_true",
+            help="Rebuild each article's entry over the old one, in batches, instead of "
+            "emptying the index first: searches keep finding every article meanwhile.",
+        )
+        parser.add_argument(
             "--language",
             choices=[code for code, _ in LANGUAGES],
-            help="Re-index only the articles in this language, in place (searches keep "
-            "working meanwhile): after its text search configuration changed.",
+            help="Only the articles in this language, in place (after its text search "
+            "configuration changed).",
         )
 
-    def handle(self, *args, jobs=1, language=None, verbosity=1, **options):
+    def handle(self, *args, jobs=1, in_place=False, language=None, verbosity=1, **options):
         if jobs < 1:
             raise CommandError("--jobs must be 1 or more.")
         stdout = self.stdout if verbosity >= 2 else None
-        if language:
+        if in_place or language:
             if jobs > 1:
-                raise CommandError("--language runs in one process; leave out --jobs.")
-            done = reindex_language(language, stdout=stdout)
+                raise CommandError("--in-place and --language run in one process: no --jobs.")
+            done = reindex_in_place(language, stdout=stdout)
         else:
             done = rebuild_index(stdout=stdout, jobs=jobs)
         self.stdout.write(self.style.SUCCESS(f"Indexed {done} articles."))
