@@ -120,6 +120,17 @@ PG_DEFAULT_CONFIG = "simple"
 # matching documents indexed with "simple" before this configuration
 # (rebuild_search_index --language ar re-indexes them).
 PG_QUERY_UNSTEMMED_TOO = {"ar"}
+# Snowball's Arabic stemmer leaves و or ف ("and", "so") and ب or ك ("with",
+# "like") on a word when the article follows them: والحكومة stems to
+# والحكوم, not to حكوم as الحكومة does, and بالأمن to بالام. That letter is
+# taken off first when ال and three more letters follow (as Lucene's Arabic
+# analyzer takes off وال, فال, بال and كال), from the indexed text and the
+# query alike. The same pattern serves Python's re and PostgreSQL's regular
+# expressions.
+ARABIC_PROCLITIC = (
+    r"(?<![\u0621-\u064a])[\u0648\u0641\u0628\u0643](?=\u0627\u0644[\u0621-\u064a]{3})"
+)
+_ARABIC_PROCLITIC_RE = re.compile(ARABIC_PROCLITIC)
 # SQLite: FTS5's porter stems English only. The words of articles in these
 # languages are also written, stemmed by the Snowball algorithm PostgreSQL
 # uses for them (PG_CONFIGS), to the FTS column ``stems``, and each phrase of
@@ -373,12 +384,20 @@ def _pg_query(parsed: ParsedQuery, language: str | None):
     configs = _pg_configs(language)
     query = None
     for config in configs:
-        one = SearchQuery(wanted, config=config, search_type="websearch")
+        text = _pg_query_text(wanted, config)
+        one = SearchQuery(text, config=config, search_type="websearch")
         query = one if query is None else query | one
     if unwanted:
         for config in configs:
-            query = query & ~SearchQuery(unwanted, config=config, search_type="websearch")
+            text = _pg_query_text(unwanted, config)
+            query = query & ~SearchQuery(text, config=config, search_type="websearch")
     return query
+
+
+def _pg_query_text(text: str, config: str) -> str:
+    """Query text as ``config`` is to read it: for "arabic", without the
+    letter before the article (ARABIC_PROCLITIC), as the documents were."""
+    return _ARABIC_PROCLITIC_RE.sub("", text) if config == "arabic" else text
 
 
 def _pg_ranked(
@@ -455,10 +474,10 @@ def _pg_tsquery_sql(parsed: ParsedQuery, language: str | None) -> tuple[str, lis
     configs = _pg_configs(language)
     one = "websearch_to_tsquery(%s::regconfig, %s)"
     sql = "(" + " || ".join([one] * len(configs)) + ")"
-    params = [x for config in configs for x in (config, wanted)]
+    params = [x for config in configs for x in (config, _pg_query_text(wanted, config))]
     if unwanted:
         sql += " && !!(" + " || ".join([one] * len(configs)) + ")"
-        params += [x for config in configs for x in (config, unwanted)]
+        params += [x for config in configs for x in (config, _pg_query_text(unwanted, config))]
     return f"({sql})", params
 
 
@@ -1163,25 +1182,34 @@ def _pg_index_sql(where: str) -> str:
 
     cfg = _pg_config_sql("a.language")
     tags = Article.tags.through._meta.db_table
-    # Only table names and constant configuration names are interpolated.
+
+    def text(expression):
+        # Arabic text loses the letter before the article (ARABIC_PROCLITIC).
+        return (
+            f"to_tsvector({cfg}, CASE WHEN a.language = 'ar' "
+            f"THEN regexp_replace({expression}, '{ARABIC_PROCLITIC}', '', 'g') "
+            f"ELSE {expression} END)"
+        )
+
+    people = f"""concat_ws(' ', a.byline,
+        (SELECT string_agg(au.name, ' ' ORDER BY aa.position, aa.id)
+           FROM {ArticleAuthor._meta.db_table} aa
+           JOIN {Author._meta.db_table} au ON au.id = aa.author_id
+           WHERE aa.article_id = a.id))"""  # noqa: S608
+    extra = f"""concat_ws(' ',
+        coalesce(nullif(a.lead_caption, ''), m.caption), m.credit, m.photographer,
+        (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {tags} at
+           JOIN {Tag._meta.db_table} t ON t.id = at.tag_id WHERE at.article_id = a.id))"""  # noqa: S608
+    # Only table names, constant configuration names and a constant pattern
+    # are interpolated.
     return f"""
         INSERT INTO {SearchDocument._meta.db_table} (article_id, vector)
         SELECT a.id,
-            setweight(to_tsvector({cfg}, coalesce(a.headline, '')), 'A')
-            || setweight(to_tsvector({cfg}, coalesce(a.dek, '')), 'B')
-            || setweight(to_tsvector({cfg}, concat_ws(' ',
-                a.byline,
-                (SELECT string_agg(au.name, ' ' ORDER BY aa.position, aa.id)
-                   FROM {ArticleAuthor._meta.db_table} aa
-                   JOIN {Author._meta.db_table} au ON au.id = aa.author_id
-                   WHERE aa.article_id = a.id)
-            )), 'B')
-            || setweight(to_tsvector({cfg}, left(coalesce(a.body, ''), 300000)), 'C')
-            || setweight(to_tsvector({cfg}, concat_ws(' ',
-                coalesce(nullif(a.lead_caption, ''), m.caption), m.credit, m.photographer,
-                (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {tags} at
-                   JOIN {Tag._meta.db_table} t ON t.id = at.tag_id WHERE at.article_id = a.id)
-            )), 'D')
+            setweight({text("coalesce(a.headline, '')")}, 'A')
+            || setweight({text("coalesce(a.dek, '')")}, 'B')
+            || setweight({text(people)}, 'B')
+            || setweight({text("left(coalesce(a.body, ''), 300000)")}, 'C')
+            || setweight({text(extra)}, 'D')
         FROM {Article._meta.db_table} a
         LEFT JOIN {MediaAsset._meta.db_table} m ON m.id = a.lead_media_id
         WHERE {where}
@@ -1247,10 +1275,13 @@ _stemmers = threading.local()  # a Snowball stemmer keeps state while it works
 
 
 def _stem(algorithm: str, words) -> list[str]:
-    """``words`` stemmed by the Snowball ``algorithm``."""
+    """``words`` stemmed by the Snowball ``algorithm`` (for "arabic", without
+    the letter before the article first: ARABIC_PROCLITIC)."""
     cache = _stemmers.__dict__
     if algorithm not in cache:
         cache[algorithm] = snowballstemmer.stemmer(algorithm)
+    if algorithm == "arabic":
+        words = [_ARABIC_PROCLITIC_RE.sub("", word) for word in words]
     return cache[algorithm].stemWords(words)
 
 

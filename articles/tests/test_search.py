@@ -59,6 +59,23 @@ def test_parse_drops_arabic_marks_inside_words():
     assert parse_query("مُحَمَّد الحكومـة").words == ["محمد", "الحكومة"]
 
 
+def test_a_letter_before_the_arabic_article_is_taken_off_only_there():
+    from articles.search import _ARABIC_PROCLITIC_RE
+
+    def bare(word):
+        return _ARABIC_PROCLITIC_RE.sub("", word)
+
+    assert [bare(w) for w in ["والحكومة", "فالحكومة", "بالأمن", "كالعادة"]] == [
+        "الحكومة", "الحكومة", "الأمن", "العادة",
+    ]  # fmt: skip
+    # Words that only begin like it (father, mother, governor, balloon), the
+    # article alone, and a letter inside a phrase's second word.
+    assert [bare(w) for w in ["والد", "والدة", "والي", "بالون", "الحكومة"]] == [
+        "والد", "والدة", "والي", "بالون", "الحكومة",
+    ]  # fmt: skip
+    assert bare("النفط والغاز") == "النفط الغاز"
+
+
 def test_fts5_expression_looks_for_the_stemmed_forms_too():
     from articles.search import _stemmed_forms
 
@@ -375,6 +392,13 @@ ARABIC_FORMS = [
     ("سوق", "السوق"),
     ("محمد", "مُحَمَّد"),
     ("الفلسطينية", "الفلسطينيين"),
+    # "and", "so", "with", "like" before the article (ARABIC_PROCLITIC).
+    ("نفط", "والنفط"),
+    ("النفط", "والنفط"),
+    ("حكومة", "فالحكومة"),
+    ("الأمن", "بالأمن"),
+    ("عادة", "كالعادة"),
+    ("والنفط", "النفط"),
 ]
 
 
