@@ -742,19 +742,22 @@ def _pg_common(parsed: ParsedQuery, language: str | None, threshold: int) -> boo
     # "والنفط" is "النفط" to "arabic", a word in most Arabic articles; taken
     # as the rare word it is unchanged, it went to the GIN probe and took
     # 810 ms at 1 000 000 articles instead of 30.
+    pairs = [(n, config) for n in range(len(words)) for config in _pg_configs(language)]
     sql = """
         SELECT word.n, lexeme.lexeme
-        FROM unnest(%s::text[]) WITH ORDINALITY AS word(text, n)
-        CROSS JOIN unnest(%s::regconfig[]) AS config(name)
-        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(config.name,
-            CASE WHEN config.name = 'arabic'::regconfig
-            THEN regexp_replace(word.text, %s, '', 'g') ELSE word.text END)))
+        FROM unnest(%s::int[], %s::regconfig[], %s::text[]) AS word(n, config, text)
+        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(word.config, word.text)))
             AS lexeme(lexeme)
     """
+    params = [
+        [n for n, _ in pairs],
+        [config for _, config in pairs],
+        [_pg_query_text(words[n], config) for n, config in pairs],
+    ]
     # Words with no lexeme (stop words) are dropped from the query too.
     share: dict[str, float] = {}
-    for n, lexeme in _rows(sql, [words, _pg_configs(language), ARABIC_PROCLITIC]):
-        word = words[n - 1]
+    for n, lexeme in _rows(sql, params):
+        word = words[n]
         share[word] = max(share.get(word, 0.0), known.get(lexeme, 0.0))
 
     def phrase_share(phrase):
@@ -1189,10 +1192,13 @@ def _pg_index_sql(where: str) -> str:
     cfg = _pg_config_sql("a.language")
     tags = Article.tags.through._meta.db_table
 
+    arabic = ", ".join(f"'{code}'" for code, name in PG_CONFIGS.items() if name == "arabic")
+
     def text(expression):
-        # Arabic text loses the letter before the article (ARABIC_PROCLITIC).
+        # Arabic text loses the letter before the article (ARABIC_PROCLITIC),
+        # as _pg_query_text takes it off queries.
         return (
-            f"to_tsvector({cfg}, CASE WHEN a.language = 'ar' "
+            f"to_tsvector({cfg}, CASE WHEN a.language IN ({arabic}) "
             f"THEN regexp_replace({expression}, '{ARABIC_PROCLITIC}', '', 'g') "
             f"ELSE {expression} END)"
         )
@@ -1380,31 +1386,7 @@ def rebuild_index(*, stdout=None, chunk: int = 20_000, jobs: int = 1) -> int:
         if stdout is not None:
             stdout.write(f"  indexed {done} articles with {jobs} processes")
         return done
-    if _is_postgres():
-        _analyze_sources()
-    done = 0
-    last = 0
-    while True:
-        ids = list(
-            Article.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk]
-        )
-        if not ids:
-            break
-        if _is_postgres():
-            with connection.cursor() as cursor:
-                cursor.execute(_pg_index_sql("a.id BETWEEN %s AND %s"), [ids[0], ids[-1]])
-            sync_body_figures(ids)
-        else:
-            reindex_articles(ids)
-        done += len(ids)
-        last = ids[-1]
-        if stdout is not None:
-            stdout.write(f"  indexed {done} articles")
-    if _is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
-        forget_statistics()
-    return done
+    return _index_in_batches(Article.objects.all(), content=True, stdout=stdout, chunk=chunk)
 
 
 def reindex_in_place(language: str | None = None, *, stdout=None, chunk: int = 20_000) -> int:
@@ -1412,28 +1394,38 @@ def reindex_in_place(language: str | None = None, *, stdout=None, chunk: int = 2
     ``language`` (after the index's definition or a language's configuration
     changed), over the old ones, keeping the index: searches keep working
     meanwhile, each article found as before until its turn (unlike
-    ``rebuild_index``, which empties the index first). Batches of ``chunk``
-    ids, each its own statement, so on PostgreSQL it runs outside a
-    transaction without holding anything long. Returns the number indexed."""
-    from articles.models import Article, SearchDocument
+    ``rebuild_index``, which empties the index first). Each batch is its own
+    statement, so on PostgreSQL it runs outside a transaction without
+    holding anything long. Returns the number indexed."""
+    from articles.models import Article
 
-    articles = Article.objects.order_by("pk")
+    articles = Article.objects.all()
     if language is not None:
         articles = articles.filter(language=language)
+    return _index_in_batches(articles, content=False, stdout=stdout, chunk=chunk)
+
+
+def _index_in_batches(articles, *, content: bool, stdout, chunk: int) -> int:
+    """Index ``articles`` (a queryset) ``chunk`` ids at a time, then refresh
+    the column's statistics (PostgreSQL). ``content``: also index their body
+    figures (and on SQLite mark their terms and words, reindex_articles)."""
+    from articles.models import SearchDocument
+
     if _is_postgres():
         no_statement_timeout()  # a batch outlasts a page's timeout
         _analyze_sources()
     done = 0
     last = 0
-    while True:
-        ids = list(articles.filter(pk__gt=last).values_list("pk", flat=True)[:chunk])
-        if not ids:
-            break
+    while ids := list(
+        articles.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk]
+    ):
         if _is_postgres():
             with connection.cursor() as cursor:
                 cursor.execute(_pg_index_sql("a.id = ANY(%s)"), [ids])
+            if content:
+                sync_body_figures(ids)
         else:
-            reindex_articles(ids, content=False)
+            reindex_articles(ids, content=content)
         done += len(ids)
         last = ids[-1]
         if stdout is not None:
