@@ -6,6 +6,8 @@ own work, editors everything. Every write goes through ``articles.services``,
 so permissions, version checks and revisions are those of the admin.
 """
 
+import base64
+import contextlib
 import re
 
 from django.db import transaction
@@ -22,9 +24,16 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from articles import services, term_counts
-from articles.filters import ArticleFilter, AuthorFilter, CategoryFilter, TagFilter
+from articles import search, services, term_counts
+from articles.filters import (
+    ArticleFilter,
+    AuthorFilter,
+    CategoryFilter,
+    TagFilter,
+    ranks_by_relevance,
+)
 from articles.models import Article, Author, Category, Tag, TermCount
 from articles.serializers import (
     ArticleSerializer,
@@ -176,6 +185,28 @@ class ShapedViewSetMixin:
 # --- articles -----------------------------------------------------------------------
 
 
+RANK_CURSOR = re.compile(r"rank=([0-9]{1,6})")
+
+
+def _encode_rank_cursor(start: int) -> str:
+    return base64.urlsafe_b64encode(f"rank={start}".encode()).decode().rstrip("=")
+
+
+def _decode_rank_cursor(value: str | None) -> int:
+    """The position a relevance-ordered page starts at; 0 without a cursor,
+    400 for one that is not a relevance cursor (a date cursor included)."""
+    if not value:
+        return 0
+    raw = ""
+    if len(value) <= 40:
+        with contextlib.suppress(ValueError):  # binascii.Error and UnicodeError are ValueErrors
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    match = RANK_CURSOR.fullmatch(raw)
+    if match is None:
+        raise ValidationError({"cursor": ["Invalid cursor."]})  # as cms.http's
+    return int(match.group(1))
+
+
 class ArticlePermission(permissions.BasePermission):
     """Checked on every method, list and create included; the services check
     the object-level rules (own drafts, publishing) again."""
@@ -210,7 +241,9 @@ ARTICLE_WRITE = {
     list=extend_schema(
         parameters=_shape_parameters(ARTICLE_FIELDS, expand=ArticleSerializer.EXPANDABLE),
         responses={200: ArticleSerializer(many=True), **READ_ERRORS, **SEARCH_TOO_SLOW},
-        description="Articles, newest first. `body` is left out unless `fields` names it.",
+        description="Articles, newest first; with `q`, best first unless `ordering` names an "
+        "order (a ranking's pages end after its newest 200 matches on PostgreSQL). "
+        "`body` is left out unless `fields` names it.",
     ),
     retrieve=extend_schema(
         parameters=_shape_parameters(ARTICLE_FIELDS, expand=ArticleSerializer.EXPANDABLE),
@@ -255,8 +288,37 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
         # like it, without sequential scans: media_assets.db.search_limits):
         # a word with a few hundred matches, all of them old, makes the walk
         # by date long on a big archive.
-        parent = super().list_response
-        return limited_search(request, lambda: parent(request), seqscan=False)
+        if ranks_by_relevance(request.query_params):
+            produce = self._ranked_response
+        else:
+            produce = super().list_response
+        return limited_search(request, lambda: produce(request), seqscan=False)
+
+    def _ranked_response(self, request):
+        """?q= best first: the search page's ranking (articles.search
+        .ranked_ids) over the articles the other filters keep, paged by
+        position in the ranking (the cursor holds it: a ranking has no
+        column to continue from)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        size = self.paginator.get_page_size(request)
+        start = _decode_rank_cursor(request.query_params.get("cursor"))
+        ids, more = search.ranked_ids(queryset, request.query_params["q"], start=start, count=size)
+        found = queryset.in_bulk(ids)
+        page = [found[pk] for pk in ids if pk in found]
+        url = request.build_absolute_uri()
+        previous = None
+        if start:
+            back = max(0, start - size)
+            previous = (
+                replace_query_param(url, "cursor", _encode_rank_cursor(back))
+                if back
+                else remove_query_param(url, "cursor")
+            )
+        following = (
+            replace_query_param(url, "cursor", _encode_rank_cursor(start + size)) if more else None
+        )
+        results = self.read(page, many=True).data
+        return Response({"next": following, "previous": previous, "results": results})
 
     def _sees_unpublished(self):
         user = self.request.user

@@ -26,6 +26,21 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+# The orderings the articles API names (ArticleViewSet.orderings). With a
+# search (?q=) any other value, or none, ranks best first
+# (ranks_by_relevance).
+ARTICLE_ORDERINGS = (
+    "-published_at", "published_at", "-updated_at", "updated_at", "headline", "-headline",
+)  # fmt: skip
+
+
+def ranks_by_relevance(params) -> bool:
+    """Whether an articles list is a search ranked best first: ``q`` is given
+    and no other ordering is named. The view then ranks the matches itself
+    (articles.search.ranked_ids) and ``q`` filters nothing here."""
+    return bool((params.get("q") or "").strip()) and params.get("ordering") not in ARTICLE_ORDERINGS
+
+
 def _noop(queryset, name, value):
     # The cursor paginator applies the ordering (cms.http.CursorPagination).
     return queryset
@@ -64,7 +79,8 @@ class ArticleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         max_length=MAX_SEARCH_LENGTH,
-        help_text="Words in the headline, dek or byline (all must match).",
+        help_text="Full-text search, as on the search page: words (all must match), "
+        '"quoted phrases", OR, -excluded. Best first unless `ordering` names another order.',
     )
     status = django_filters.ChoiceFilter(
         choices=Article.Status.choices,
@@ -73,8 +89,9 @@ class ArticleFilter(django_filters.FilterSet):
     ordering = django_filters.CharFilter(
         method=_noop,
         max_length=40,
-        help_text="-published_at (default), published_at, -updated_at, updated_at, "
-        "headline or -headline; other values are ignored.",
+        help_text="-published_at (the default without q), published_at, -updated_at, "
+        "updated_at, headline or -headline; relevance (the default with q) ranks a "
+        "search best first; other values are ignored.",
     )
 
     class Meta:
@@ -98,6 +115,9 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         # Full-text search (articles.search): the same index and syntax as
         # the search page; the view's queryset already applied public().
+        # Ranked best first, the view applies the search itself.
+        if self.request is not None and ranks_by_relevance(self.request.GET):
+            return queryset
         return queryset.search(value)
 
 

@@ -1,7 +1,8 @@
 """Full-text search of public articles: the one search module.
 
-``search_articles(query, ...)`` serves the search page and the API's ``q``
-(through ``Article.objects.public().search(q)``). It ranks by relevance and
+``search_articles(query, ...)`` serves the search page; the API's ``q``
+ranks with ``ranked_ids`` (best first, the default) or filters with
+``Article.objects.public().search(q)`` (by date). The search ranks by relevance and
 recency, highlights a snippet, counts facets by section and year and combines
 with filters (language, section with its sub-sections, year, tag).
 
@@ -69,6 +70,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import OperationalError, connection
 from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.html import strip_tags
@@ -420,7 +422,8 @@ def _pg_ranked(
         search_score=SearchRank(
             F("search_document__vector"), query, normalization=Value(1), cover_density=True
         )
-        * Recency("publish_at"),
+        # A draft (the API's editors) has no publication time: its creation's.
+        * Recency(Coalesce("publish_at", "created_at")),
     )
     if snippets:
         body = Func(F("body"), Value(SNIPPET_SOURCE_CHARS), function="left")
@@ -522,11 +525,13 @@ def _pg_candidates(
 
     ``probe=False`` goes straight to 2 (the column's statistics say the
     words are common: building the index's bitmap of most of the archive would be
-    wasted); with ``estimate`` the walk's statement also brings the sample's
-    figures (common words match more than are ranked, and their counts are
-    then estimated: one statement, not two). Should the newest articles hold
-    no match after all (common words that seldom go together), the probe is
-    made then: that costs a walk, never the matches."""
+    wasted). With ``estimate`` the sample (_pg_estimate) comes first, and
+    its figures come back with the walk's rows (common words match more than
+    are ranked, and their counts are then estimated); when it finds no more
+    than ``GIN_PROBE`` matches in the whole archive (common words that seldom
+    go together, such as two names), 1 is made instead of 2. Should the
+    newest articles hold no match after all, the probe is made then: that
+    costs a walk, never the matches."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
@@ -568,13 +573,22 @@ def _pg_candidates(
         return found, {(sid, y): n for kind, _, sid, y, _, n in rows if kind == 1}
 
     found = []
+    sampled = None
+    if not probe and estimate:
+        # The sample first: when it finds few matches in the whole archive,
+        # fewer than the probe takes, these are common words that seldom
+        # meet, such as a reporter's first and last names, and the probe
+        # answers exactly. Walking the newest articles found 14 of Mina
+        # Haddad's 1 270 articles at 100 000 articles, and only those were
+        # ranked; now all are counted and her newest 200 ranked.
+        sampled = _pg_estimate(queryset, parsed, language)
+        probe = sum(sampled.values()) <= GIN_PROBE
     if probe:
         found, cells = probed()
         if cells is not None:
             return Candidates(found, True, cells, None)
     walk = f"""
-        SELECT recent.id, recent.section_id, recent.year,
-            row_number() OVER (ORDER BY recent.publish_at DESC, recent.id DESC) AS place
+        SELECT recent.id, recent.section_id, recent.year
         FROM (
             SELECT articles_article.id, articles_article.section_id,
                 articles_article.publish_at, {year} AS year
@@ -592,21 +606,7 @@ def _pg_candidates(
         ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
     """  # noqa: S608
     params = [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit]
-    sampled = None
-    if estimate:
-        ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
-        walk = f"""
-            {ctes}, walked AS ({walk})
-            SELECT 0, id, section_id, year, place, NULL FROM walked
-            UNION ALL {select}
-            ORDER BY 1, 5
-        """  # noqa: S608
-        rows = _rows(walk, [*cte_params, *params, *select_params])
-        sampled = _scaled(rows)
-        rows = [row[1:4] for row in rows if row[0] == 0]
-    else:
-        rows = [row[:3] for row in _rows(walk, params)]
-    newest = [(pk, section_id, y) for pk, section_id, y in rows if y is not None]
+    newest = [tuple(row) for row in _rows(walk, params)]
     if len(newest) >= limit:
         return Candidates(newest, True, None, sampled)
     # Fewer matches among the newest articles than wanted. When the window
@@ -620,8 +620,8 @@ def _pg_candidates(
     if _rows(count, [*where_params, RECENT_WINDOW])[0][0] < RECENT_WINDOW:
         return Candidates(newest, True, None, sampled)
     if not probe and not newest:
-        # None among the newest: common words that seldom meet. The index
-        # has the older ones.
+        # None among the newest: common words that seldom meet, which the
+        # sample missed. The index has the older ones.
         found, cells = probed()
         if cells is not None:
             return Candidates(found, True, cells, None)
@@ -775,8 +775,9 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
     """Estimated matches per (section id, year): the matches in a fixed
     sample of the index, scaled up to the whole index (its row count as the
     planner knows it). Costs the same at 100 000 articles and at ten
-    million; run only when more articles match than are ranked (the walk of
-    _pg_candidates brings it along when it is sure to be needed)."""
+    million; run only when more articles match than are ranked, or may
+    (_pg_candidates runs it first for common words: it also chooses between
+    the probe and the walk)."""
     ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
     return _scaled(_rows(ctes + select, [*cte_params, *select_params]))
 
@@ -831,6 +832,19 @@ def _counts(queryset, parsed: ParsedQuery, language: str | None) -> list[tuple[i
     return [(pk, int(y), n) for pk, y, n in rows if y is not None]
 
 
+# SQLite: bm25 with the columns' weights, times the recency boost (Recency;
+# a draft's from its creation).
+_SQLITE_SCORE = (
+    f"(-bm25({FTS_TABLE}, {', '.join(str(w) for w in FTS_WEIGHTS)}))"
+    " * (1.0 + 1.0 / (1.0 + MAX(julianday('now') - julianday("
+    "COALESCE(articles_article.publish_at, articles_article.created_at)), 0) / 365.25))"
+)
+_SQLITE_BEST_FIRST = (
+    " ORDER BY score DESC, articles_article.publish_at DESC, articles_article.id DESC"
+    " LIMIT %s OFFSET %s"
+)
+
+
 def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
     """One page of matches, best first, each with ``search_score`` and a
     rendered ``search_snippet``. On PostgreSQL ``queryset`` holds only
@@ -843,18 +857,12 @@ def _ranked_page(queryset, parsed, language, *, start: int, count: int) -> list:
         ranked = _pg_ranked(page, parsed, language, snippets=True, matched=True)
         items = list(ranked.for_teasers(pictures=False))
     else:
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        recency = (
-            "(1.0 + 1.0 / (1.0 + MAX(julianday('now') - julianday(articles_article.publish_at),"
-            " 0) / 365.25))"
-        )
         sql, params = _sqlite_match_sql(
             queryset,
             parsed,
-            f"articles_article.id, (-bm25({FTS_TABLE}, {weights})) * {recency} AS score, "
+            f"articles_article.id, {_SQLITE_SCORE} AS score, "
             f"snippet({FTS_TABLE}, 2, char(2), char(3), ' … ', 30)",
-            " ORDER BY score DESC, articles_article.publish_at DESC, articles_article.id DESC"
-            " LIMIT %s OFFSET %s",
+            _SQLITE_BEST_FIRST,
         )
         rows = _rows(sql, [*params, count, start])
         found = queryset.model.objects.for_teasers(pictures=False).in_bulk(
@@ -1022,6 +1030,61 @@ def filter_queryset(queryset, query: str, *, language: str | None = None):
         [parsed.as_fts5(_stemmed_forms)],
     )
     return queryset.filter(pk__in=match)
+
+
+def _on_articles_alone(queryset):
+    """``queryset`` as a filter on articles_article alone, which the raw
+    statements here need (_where_sql): a filter through a join (the API's
+    ``category``: the section's slug) becomes a subquery of ids."""
+    query = queryset.query
+    joined = any(
+        getattr(join, "join_type", None) and query.alias_refcount.get(alias)
+        for alias, join in query.alias_map.items()
+    )
+    if not joined:
+        return queryset
+    return queryset.model.objects.filter(pk__in=queryset.order_by().values("pk"))
+
+
+def ranked_ids(queryset, query: str, *, start: int = 0, count: int = PAGE_SIZE):
+    """The matches of ``query`` among ``queryset``'s articles, best first as
+    the search page ranks them (relevance times recency): the ids from
+    ``start`` to ``start + count``, and whether more ranked ones follow.
+    This is the API's ``?q=`` in relevance order.
+
+    On PostgreSQL only the newest ``SEARCH_CANDIDATES`` matches are ranked,
+    as on the search page, so a page costs the same at a million articles
+    whatever the words; ranked pages end there. On SQLite every match is
+    ranked (bm25), to ``MAX_PAGE`` pages of ``PAGE_SIZE``.
+
+    Queries: PostgreSQL, the words' lexemes (_pg_common), the candidates
+    (one to three) and the ranked page; SQLite, one."""
+    parsed = parse_query(query)
+    depth = SEARCH_CANDIDATES if _is_postgres() else MAX_PAGE * PAGE_SIZE
+    count = min(count, depth - start)
+    if not parsed or count <= 0:
+        return [], False
+    queryset = _on_articles_alone(queryset)
+    if _is_postgres():
+        common = _pg_common(parsed, language=None, threshold=2 * GIN_PROBE)
+        found = _pg_candidates(
+            queryset, parsed, None, SEARCH_CANDIDATES, probe=not common, estimate=common
+        )
+        if not found.rows:
+            return [], False
+        # One array parameter, not a placeholder per id.
+        in_ids = RawSQL(  # noqa: S611
+            "SELECT unnest(%s::bigint[])", [[pk for pk, _, _ in found.rows]]
+        )
+        matched = queryset.model.objects.filter(pk__in=in_ids)
+        ranked = _pg_ranked(matched, parsed, None, snippets=False, matched=True)
+        ids = list(ranked.values_list("pk", flat=True)[start : start + count + 1])
+    else:
+        sql, params = _sqlite_match_sql(
+            queryset, parsed, f"articles_article.id, {_SQLITE_SCORE} AS score", _SQLITE_BEST_FIRST
+        )
+        ids = [pk for pk, _ in _rows(sql, [*params, count + 1, start])]
+    return ids[:count], len(ids) > count and start + count < depth
 
 
 def render_snippet(raw: str | None) -> str:

@@ -6,9 +6,11 @@ so the apps' API modules never import ``cms`` (imports run cms -> articles ->
 media_assets, DESIGN.md §1).
 """
 
+import base64
 import hashlib
 import math
 import time
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +32,15 @@ API_PREFIX = "/api/"
 
 
 # --- pagination -----------------------------------------------------------------
+
+
+def _drf_cursor(encoded: str) -> bool:
+    """Whether ``encoded`` holds DRF's cursor fields and nothing else."""
+    try:
+        raw = base64.b64decode(encoded.encode("ascii")).decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    return set(parse_qs(raw, keep_blank_values=True)) <= {"o", "r", "p"}
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -65,10 +76,16 @@ class CursorPagination(pagination.CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            # A bad cursor is a bad parameter, not a missing page.
+            cursor = False
+        encoded = request.query_params.get(self.cursor_query_param)
+        if cursor is False or (encoded and not _drf_cursor(encoded)):
+            # A bad cursor is a bad parameter, not a missing page; so is
+            # another list's (a ranked search's, articles.api), which DRF
+            # would read as the first page.
             raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from None
+        return cursor
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
