@@ -11,13 +11,15 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, Value, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from articles import term_counts
 from articles.archive_months import month_bounds, public_months
 from articles.middleware import find_redirect
 from articles.models import (
@@ -30,7 +32,7 @@ from articles.models import (
     teaser_renditions,
 )
 from articles.pagination import paginate_keyset
-from articles.search import search_articles
+from articles.search import parse_query, search_articles
 from cms.caching import cache_public_page
 from media_assets.models import Rendition
 from media_assets.renditions import picture_specs
@@ -333,6 +335,40 @@ def search_terms(raw: str) -> list[str]:
     return raw[:SEARCH_MAX_QUERY_LENGTH].split()[:SEARCH_MAX_TERMS]
 
 
+# The terms whose own page a search may point to (search_topics), as
+# term_counts names their kinds, with how the link reads.
+TOPICS = (("authors", Author, "by"), ("tags", Tag, "tagged"), ("section", Category, "in"))
+
+
+def search_topics(query: str) -> list[dict]:
+    """The reporter, tag or section whose name ``query`` is ("Mina Haddad",
+    "north korea", quoted or not), with its number of public articles, for a
+    link to its own page. On a big archive the search ranks only the newest
+    matches of common words (a name in 18 000 articles: the newest 20 at
+    1 000 000), and that page lists every article, newest first. A term
+    without public articles is not shown. Queries: one for the names (by
+    slug: unique indexes), one per kind found for the counts."""
+    parsed = parse_query(query)
+    if parsed.excluded or any(len(clause) != 1 for clause in parsed.clauses):
+        return []  # words and phrases only: no OR, no minus
+    slug = slugify(" ".join(parsed.words), allow_unicode=True)
+    if not slug:
+        return []
+    found = None
+    for kind, model, _ in TOPICS:
+        rows = model.objects.filter(slug=slug).annotate(kind=Value(kind)).order_by()
+        rows = rows.values_list("kind", "pk", "name")
+        found = rows if found is None else found.union(rows, all=True)
+    topics = []
+    for kind, pk, name in found:
+        model, label = next((m, label) for k, m, label in TOPICS if k == kind)
+        count = term_counts.public_counts(kind, [pk]).get(pk, 0)
+        if count:
+            url = model(pk=pk, name=name, slug=slug).get_absolute_url()
+            topics.append({"url": url, "count": count, "label": f"{label} {name}"})
+    return topics
+
+
 @require_safe
 @cache_public_page
 def search(request):
@@ -365,6 +401,7 @@ def search(request):
             "page": results if query else None,  # the results' items, as on other lists
             "section": section,
             "year": year,
+            "topics": search_topics(query) if query and not results.timed_out else [],
         },
     )
     response["X-Robots-Tag"] = "noindex"
