@@ -218,6 +218,9 @@ def test_common_words_that_seldom_meet_are_all_counted_when_the_sample_says_few(
     assert results.total == 5 and not results.estimated
     assert results.ranked == 3
     assert set(ids(results)) == {a.pk for a in theirs[:3]}
+    # With an excluded word the index cannot narrow the probe: the walk.
+    results = search_articles("Mina Haddad -zzzqqq")
+    assert ids(results) == [theirs[0].pk] and results.estimated
     # When the sample finds more than the probe takes, the newest articles
     # are walked, as for any common words: the one among them is ranked.
     monkeypatch.setattr(search, "GIN_PROBE", 4)
