@@ -338,6 +338,7 @@ def search_terms(raw: str) -> list[str]:
 # The terms whose own page a search may point to (search_topics), as
 # term_counts names their kinds, with how the link reads.
 TOPICS = (("authors", Author, "by"), ("tags", Tag, "tagged"), ("section", Category, "in"))
+TOPIC_MAX_WORDS = 6
 
 
 def search_topics(query: str) -> list[dict]:
@@ -351,6 +352,8 @@ def search_topics(query: str) -> list[dict]:
     parsed = parse_query(query)
     if parsed.excluded or any(len(clause) != 1 for clause in parsed.clauses):
         return []  # words and phrases only: no OR, no minus
+    if len(parsed.words) > TOPIC_MAX_WORDS:
+        return []  # no name is that long: a long (or hostile) query costs no lookup
     slug = slugify(" ".join(parsed.words), allow_unicode=True)
     if not slug:
         return []

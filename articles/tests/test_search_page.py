@@ -108,3 +108,14 @@ def test_a_term_with_no_public_article_is_not_offered(
         draft.save()
     page = client.get("/search/", {"q": "Omar Saleh"}).content.decode()
     assert _topics(page) == [("/author/omar-saleh/", "All 1 article by Omar Saleh")]
+
+
+def test_a_long_query_looks_up_no_name(client, settings, named_terms, django_assert_num_queries):
+    from articles import views
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    words = [f"word{i}" for i in range(views.TOPIC_MAX_WORDS)]
+    with django_assert_num_queries(1):  # looked up: no such slug
+        assert views.search_topics(" ".join(words)) == []
+    with django_assert_num_queries(0):
+        assert views.search_topics(" ".join([*words, "mina"])) == []
