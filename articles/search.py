@@ -539,14 +539,13 @@ def _pg_candidates(
 
     ``probe=False`` goes straight to 2 (the column's statistics say the
     words are common: building the index's bitmap of most of the archive would be
-    wasted). With ``estimate`` the sample (_pg_estimate) comes first, and
-    its figures come back with the walk's rows (common words match more than
-    are ranked, and their counts are then estimated); when it finds no more
-    than ``GIN_PROBE`` matches in the whole archive (common words that seldom
-    go together, such as two names) and none is excluded, 1 is made instead
-    of 2. Should the
-    newest articles hold no match after all, the probe is made then: that
-    costs a walk, never the matches."""
+    wasted); with ``estimate`` the walk's statement also brings the sample's
+    figures (common words match more than are ranked, and their counts are
+    then estimated: one statement, not two). Should the newest articles hold
+    too few matches, and the sample find no more than ``GIN_PROBE`` in the
+    whole archive (common words that seldom go together, such as two names;
+    none excluded), or none at all, the probe is made then: that costs a
+    walk, never the matches."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
@@ -588,25 +587,13 @@ def _pg_candidates(
         return found, {(sid, y): n for kind, _, sid, y, _, n in rows if kind == 1}
 
     found = []
-    sampled = None
-    if not probe and estimate:
-        # The sample first: when it finds few matches in the whole archive,
-        # fewer than the probe takes, these are common words that seldom
-        # meet, such as a reporter's first and last names, and the probe
-        # answers exactly. Walking the newest articles found 14 of Mina
-        # Haddad's 1 270 articles at 100 000 articles, and only those were
-        # ranked; now all are counted and her newest 200 ranked. Not with
-        # excluded words: the index cannot narrow by them, and the probe
-        # would read every document that has the others ("riyadh
-        # -sanctions": 10 ms for the probe against 7 for the walk).
-        sampled = _pg_estimate(queryset, parsed, language)
-        probe = not parsed.excluded and sum(sampled.values()) <= GIN_PROBE
     if probe:
         found, cells = probed()
         if cells is not None:
             return Candidates(found, True, cells, None)
     walk = f"""
-        SELECT recent.id, recent.section_id, recent.year
+        SELECT recent.id, recent.section_id, recent.year,
+            row_number() OVER (ORDER BY recent.publish_at DESC, recent.id DESC) AS place
         FROM (
             SELECT articles_article.id, articles_article.section_id,
                 articles_article.publish_at, {year} AS year
@@ -624,9 +611,37 @@ def _pg_candidates(
         ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
     """  # noqa: S608
     params = [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit]
-    newest = [tuple(row) for row in _rows(walk, params)]
+    sampled = None
+    if estimate:
+        ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
+        walk = f"""
+            {ctes}, walked AS ({walk})
+            SELECT 0, id, section_id, year, place, NULL FROM walked
+            UNION ALL {select}
+            ORDER BY 1, 5
+        """  # noqa: S608
+        rows = _rows(walk, [*cte_params, *params, *select_params])
+        sampled = _scaled(rows)
+        rows = [row[1:4] for row in rows if row[0] == 0]
+    else:
+        rows = [row[:3] for row in _rows(walk, params)]
+    # Drafts (the API's editors) have no year; every row here is an article.
+    newest = [tuple(row) for row in rows]
     if len(newest) >= limit:
         return Candidates(newest, True, None, sampled)
+    # Too few among the newest, and few in the whole archive by the sample:
+    # common words that seldom meet, such as a reporter's first and last
+    # names. The probe sees every match. Walking found 14 of Mina Haddad's
+    # 1 270 articles among the newest 1 500 at 100 000 articles, and only
+    # those were ranked; now all are counted and her newest 200 ranked. Not
+    # with excluded words: the index cannot narrow by them, and the probe
+    # would read every document that has the others.
+    few = sampled is not None and sum(sampled.values()) <= GIN_PROBE
+    if not probe and few and not parsed.excluded:
+        found, cells = probed()
+        if cells is not None:
+            return Candidates(found, True, cells, None)
+        probe = True  # it overflowed after all: its rows are merged below
     # Fewer matches among the newest articles than wanted. When the window
     # held every article the filters keep (a section in a year), those are
     # all the matches.
@@ -638,8 +653,8 @@ def _pg_candidates(
     if _rows(count, [*where_params, RECENT_WINDOW])[0][0] < RECENT_WINDOW:
         return Candidates(newest, True, None, sampled)
     if not probe and not newest:
-        # None among the newest: common words that seldom meet, which the
-        # sample missed. The index has the older ones.
+        # None among the newest: common words that seldom meet. The index
+        # has the older ones.
         found, cells = probed()
         if cells is not None:
             return Candidates(found, True, cells, None)
@@ -793,9 +808,8 @@ def _pg_estimate(queryset, parsed: ParsedQuery, language: str | None) -> dict:
     """Estimated matches per (section id, year): the matches in a fixed
     sample of the index, scaled up to the whole index (its row count as the
     planner knows it). Costs the same at 100 000 articles and at ten
-    million; run only when more articles match than are ranked, or may
-    (_pg_candidates runs it first for common words: it also chooses between
-    the probe and the walk)."""
+    million; run only when more articles match than are ranked (the walk of
+    _pg_candidates brings it along when it is sure to be needed)."""
     ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
     return _scaled(_rows(ctes + select, [*cte_params, *select_params]))
 

@@ -51,6 +51,7 @@ def main() -> None:
         "article": article.get_absolute_url(),
         "tag": tag.get_absolute_url(),
         "search": "/search/?q=minister",
+        "API search, best first": "/api/v1/articles/?q=minister",
         "archive index": "/archive/",
         "sitemap index": "/sitemap.xml",
         "API list (50, expanded)": (
