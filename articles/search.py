@@ -553,95 +553,137 @@ def _pg_candidates(
     where = f"AND {where}" if where else ""
     tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
     year, year_params = _year_sql()
+
     # Constant table names and the ORM's own WHERE; values are parameters.
     # Rows of kind 0: the newest matches (one row of NULLs when none), with
     # their place (newest first; a number reads faster than a timestamp) and
     # the probe's size; kind 1: the matches counted per (section, year).
-    probe_sql = f"""
-        WITH found AS MATERIALIZED (
-            SELECT article_id FROM {table} WHERE vector @@ {tsquery} LIMIT %s
-        ), kept AS MATERIALIZED (
-            SELECT articles_article.id, articles_article.section_id,
-                articles_article.publish_at, {year} AS year
-            FROM found JOIN articles_article ON articles_article.id = found.article_id
-            WHERE TRUE {where}
-        )
-        SELECT 0, page.id, page.section_id, page.year,
-            row_number() OVER (ORDER BY page.publish_at DESC, page.id DESC),
-            (SELECT COUNT(*) FROM found)
-        FROM (SELECT 1) one
-        LEFT JOIN LATERAL (
-            SELECT * FROM kept ORDER BY publish_at DESC, id DESC LIMIT %s
-        ) page ON TRUE
-        UNION ALL
-        SELECT 1, NULL, section_id, year, NULL, COUNT(*) FROM kept GROUP BY section_id, year
-        ORDER BY 1, 5
-    """  # noqa: S608
+    def probe_parts(kinds=(0, 1), guard=""):
+        """The probe's CTEs and SELECT (rows of kind ``kinds[0]``: the
+        newest matches, one row of NULLs when none, with their place and
+        the probe's size; ``kinds[1]``: the matches counted per section and
+        year), made only when the SQL condition ``guard`` holds."""
+        ctes = f"""
+            found AS MATERIALIZED (
+                SELECT article_id FROM {table}
+                WHERE {guard or "TRUE"} AND vector @@ {tsquery} LIMIT %s
+            ), kept AS MATERIALIZED (
+                SELECT articles_article.id, articles_article.section_id,
+                    articles_article.publish_at, {year} AS year
+                FROM found JOIN articles_article ON articles_article.id = found.article_id
+                WHERE TRUE {where}
+            )"""  # noqa: S608
+        select = f"""
+            SELECT {kinds[0]}, page.id, page.section_id, page.year,
+                row_number() OVER (ORDER BY page.publish_at DESC, page.id DESC),
+                (SELECT COUNT(*) FROM found)
+            FROM (SELECT 1) one
+            LEFT JOIN LATERAL (
+                SELECT * FROM kept ORDER BY publish_at DESC, id DESC LIMIT %s
+            ) page ON TRUE
+            WHERE {guard or "TRUE"}
+            UNION ALL
+            SELECT {kinds[1]}, NULL, section_id, year, NULL, COUNT(*)
+            FROM kept GROUP BY section_id, year
+        """  # noqa: S608
+        return ctes, [*tsquery_params, GIN_PROBE, *year_params, *where_params], select, [limit]
 
-    def probed():
+    def probe_result(rows, kinds=(0, 1)):
         """The probe's rows, and their counts when they are every match."""
-        rows = _rows(probe_sql, [*tsquery_params, GIN_PROBE, *year_params, *where_params, limit])
-        found = [(pk, sid, y) for kind, pk, sid, y, _, _ in rows if kind == 0 and pk]
+        rows = [row for row in rows if row[0] in kinds]
+        found = [(pk, sid, y) for kind, pk, sid, y, _, _ in rows if kind == kinds[0] and pk]
         if rows[0][5] >= GIN_PROBE:
             return found, None
-        return found, {(sid, y): n for kind, _, sid, y, _, n in rows if kind == 1}
+        return found, {(sid, y): n for kind, _, sid, y, _, n in rows if kind == kinds[1]}
+
+    def probed():
+        ctes, cte_params, select, select_params = probe_parts()
+        statement = f"WITH {ctes.strip()} {select} ORDER BY 1, 5"
+        rows = _rows(statement, [*cte_params, *select_params])
+        return probe_result(rows)
 
     found = []
     if probe:
         found, cells = probed()
         if cells is not None:
             return Candidates(found, True, cells, None)
-    walk = f"""
-        SELECT recent.id, recent.section_id, recent.year,
-            row_number() OVER (ORDER BY recent.publish_at DESC, recent.id DESC) AS place
-        FROM (
-            SELECT articles_article.id, articles_article.section_id,
-                articles_article.publish_at, {year} AS year
-            FROM articles_article WHERE TRUE {where}
-            ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
-        ) recent
-        CROSS JOIN LATERAL (
-            -- LIMIT 1 keeps this a test of each recent article (a nested
-            -- loop on the primary key): flattened into a join, the planner
-            -- may fetch every match from the GIN index instead.
-            SELECT 1 FROM {table} document
-            WHERE document.article_id = recent.id AND document.vector @@ {tsquery}
-            LIMIT 1
-        ) matched
-        ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
-    """  # noqa: S608
+
+    def walk_sql(guard=""):
+        return f"""
+            SELECT recent.id, recent.section_id, recent.year,
+                row_number() OVER (ORDER BY recent.publish_at DESC, recent.id DESC) AS place
+            FROM (
+                SELECT articles_article.id, articles_article.section_id,
+                    articles_article.publish_at, {year} AS year
+                FROM articles_article WHERE {guard or "TRUE"} {where}
+                ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
+            ) recent
+            CROSS JOIN LATERAL (
+                -- LIMIT 1 keeps this a test of each recent article (a nested
+                -- loop on the primary key): flattened into a join, the planner
+                -- may fetch every match from the GIN index instead.
+                SELECT 1 FROM {table} document
+                WHERE document.article_id = recent.id AND document.vector @@ {tsquery}
+                LIMIT 1
+            ) matched
+            ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
+        """  # noqa: S608
+
     params = [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit]
     sampled = None
     if estimate:
+        # One statement: the sample, and then either the walk or, when the
+        # sample finds no more matches in the whole archive than the probe
+        # takes, the probe (common words that seldom meet, such as a
+        # reporter's first and last names: walking found 14 of Mina Haddad's
+        # 1 270 articles among the newest 1 500 at 100 000 articles, and only
+        # those were ranked; the probe counts all of them). Not with excluded
+        # words: the index cannot narrow by them, and the probe would read
+        # every document that has the others. PostgreSQL runs only the side
+        # the sample chose (a one-time filter).
         ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
-        walk = f"""
-            {ctes}, walked AS ({walk})
+        few = "(SELECT n <= %s FROM estimate)"
+        threshold = -1 if probe or parsed.excluded else GIN_PROBE
+        p_ctes, p_cte_params, p_select, p_select_params = probe_parts((4, 5), guard=few)
+        statement = f"""
+            {ctes}, {p_ctes}, walked AS ({walk_sql(guard="NOT " + few)})
             SELECT 0, id, section_id, year, place, NULL FROM walked
             UNION ALL {select}
+            UNION ALL {p_select}
             ORDER BY 1, 5
         """  # noqa: S608
-        rows = _rows(walk, [*cte_params, *params, *select_params])
+        # In the order of the placeholders: the sample's CTEs, the probe's
+        # (its guard first), the walk's (its guard after the year's), then
+        # the SELECTs: the probe's page limit and its guard.
+        walk_params = [
+            *year_params,
+            threshold,
+            *where_params,
+            *params[len(year_params) + len(where_params) :],
+        ]
+        rows = _rows(
+            statement,
+            [
+                *cte_params, threshold, *p_cte_params, *walk_params,
+                *select_params, *p_select_params, threshold,
+            ],
+        )  # fmt: skip
         sampled = _scaled(rows)
-        rows = [row[1:4] for row in rows if row[0] == 0]
+        if any(row[0] == 4 for row in rows):
+            found, cells = probe_result(rows, (4, 5))
+            if cells is not None:
+                return Candidates(found, True, cells, None)
+            # The sample was wrong: more than the probe takes. Walk as well.
+            probe = True
+            rows = [row[:3] for row in _rows(walk_sql(), params)]
+        else:
+            rows = [row[1:4] for row in rows if row[0] == 0]
     else:
-        rows = [row[:3] for row in _rows(walk, params)]
+        rows = [row[:3] for row in _rows(walk_sql(), params)]
     # Drafts (the API's editors) have no year; every row here is an article.
     newest = [tuple(row) for row in rows]
     if len(newest) >= limit:
         return Candidates(newest, True, None, sampled)
-    # Too few among the newest, and few in the whole archive by the sample:
-    # common words that seldom meet, such as a reporter's first and last
-    # names. The probe sees every match. Walking found 14 of Mina Haddad's
-    # 1 270 articles among the newest 1 500 at 100 000 articles, and only
-    # those were ranked; now all are counted and her newest 200 ranked. Not
-    # with excluded words: the index cannot narrow by them, and the probe
-    # would read every document that has the others.
-    few = sampled is not None and sum(sampled.values()) <= GIN_PROBE
-    if not probe and few and not parsed.excluded:
-        found, cells = probed()
-        if cells is not None:
-            return Candidates(found, True, cells, None)
-        probe = True  # it overflowed after all: its rows are merged below
     # Fewer matches among the newest articles than wanted. When the window
     # held every article the filters keep (a section in a year), those are
     # all the matches.
@@ -693,17 +735,25 @@ def _sample_sql(queryset, parsed: ParsedQuery, language: str | None):
         ), sample AS MATERIALIZED (
             SELECT document.article_id, document.vector
             FROM picks JOIN {table} document ON document.article_id = picks.id
+        ), hits AS MATERIALIZED (
+            SELECT articles_article.section_id, {year} AS year
+            FROM sample JOIN articles_article ON articles_article.id = sample.article_id
+            WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
+        ), estimate AS (
+            -- The sample's matches scaled up to the index, as _scaled does.
+            SELECT (SELECT COUNT(*) FROM hits)::float8 * GREATEST(c.reltuples, s.n, 1)
+                / GREATEST(s.n, 1) AS n
+            FROM pg_class c, (SELECT COUNT(*) AS n FROM sample) s
+            WHERE c.oid = '{table}'::regclass
         )"""  # noqa: S608
     select = f"""
-        SELECT 1, NULL, articles_article.section_id, {year}, NULL, COUNT(*)
-        FROM sample JOIN articles_article ON articles_article.id = sample.article_id
-        WHERE sample.vector @@ {tsquery} {"AND " + where if where else ""}
-        GROUP BY 3, 4
+        SELECT 1, NULL, section_id, year, NULL, COUNT(*) FROM hits GROUP BY 3, 4
         UNION ALL SELECT 2, NULL, NULL, NULL, NULL, COUNT(*) FROM sample
         UNION ALL SELECT 3, NULL, NULL, NULL, NULL, GREATEST(reltuples, 0)::bigint
             FROM pg_class WHERE oid = '{table}'::regclass
     """  # noqa: S608
-    return ctes, [ESTIMATE_SAMPLE_ROWS], select, [*year_params, *tsquery_params, *where_params]
+    params = [ESTIMATE_SAMPLE_ROWS, *year_params, *tsquery_params, *where_params]
+    return ctes, params, select, []
 
 
 def _scaled(rows) -> dict:
