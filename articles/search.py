@@ -558,21 +558,23 @@ def _pg_candidates(
     # Rows of kind 0: the newest matches (one row of NULLs when none), with
     # their place (newest first; a number reads faster than a timestamp) and
     # the probe's size; kind 1: the matches counted per (section, year).
-    def probe_parts(kinds=(0, 1), guard=""):
-        """The probe's CTEs and SELECT (rows of kind ``kinds[0]``: the
-        newest matches, one row of NULLs when none, with their place and
-        the probe's size; ``kinds[1]``: the matches counted per section and
-        year), made only when the SQL condition ``guard`` holds."""
+    def probe_parts(kinds=(0, 1), guard="TRUE", guard_params=()):
+        """The probe's CTEs and SELECT, each with its parameters: rows of
+        kind ``kinds[0]``, the newest matches (one row of NULLs when none)
+        with their place and the probe's size; ``kinds[1]``, the matches
+        counted per section and year. Made only when the SQL condition
+        ``guard`` holds."""
         ctes = f"""
             found AS MATERIALIZED (
                 SELECT article_id FROM {table}
-                WHERE {guard or "TRUE"} AND vector @@ {tsquery} LIMIT %s
+                WHERE {guard} AND vector @@ {tsquery} LIMIT %s
             ), kept AS MATERIALIZED (
                 SELECT articles_article.id, articles_article.section_id,
                     articles_article.publish_at, {year} AS year
                 FROM found JOIN articles_article ON articles_article.id = found.article_id
                 WHERE TRUE {where}
             )"""  # noqa: S608
+        cte_params = [*guard_params, *tsquery_params, GIN_PROBE, *year_params, *where_params]
         select = f"""
             SELECT {kinds[0]}, page.id, page.section_id, page.year,
                 row_number() OVER (ORDER BY page.publish_at DESC, page.id DESC),
@@ -581,12 +583,12 @@ def _pg_candidates(
             LEFT JOIN LATERAL (
                 SELECT * FROM kept ORDER BY publish_at DESC, id DESC LIMIT %s
             ) page ON TRUE
-            WHERE {guard or "TRUE"}
+            WHERE {guard}
             UNION ALL
             SELECT {kinds[1]}, NULL, section_id, year, NULL, COUNT(*)
             FROM kept GROUP BY section_id, year
         """  # noqa: S608
-        return ctes, [*tsquery_params, GIN_PROBE, *year_params, *where_params], select, [limit]
+        return ctes, cte_params, select, [limit, *guard_params]
 
     def probe_result(rows, kinds=(0, 1)):
         """The probe's rows, and their counts when they are every match."""
@@ -599,23 +601,19 @@ def _pg_candidates(
     def probed():
         ctes, cte_params, select, select_params = probe_parts()
         statement = f"WITH {ctes.strip()} {select} ORDER BY 1, 5"
-        rows = _rows(statement, [*cte_params, *select_params])
-        return probe_result(rows)
+        return probe_result(_rows(statement, [*cte_params, *select_params]))
 
-    found = []
-    if probe:
-        found, cells = probed()
-        if cells is not None:
-            return Candidates(found, True, cells, None)
-
-    def walk_sql(guard=""):
-        return f"""
+    def walk(guard="TRUE", guard_params=()):
+        """The newest ``RECENT_WINDOW`` articles tested one by one: the
+        newest ``limit`` matches among them (id, section id, year, place),
+        when the SQL condition ``guard`` holds. With its parameters."""
+        sql = f"""
             SELECT recent.id, recent.section_id, recent.year,
                 row_number() OVER (ORDER BY recent.publish_at DESC, recent.id DESC) AS place
             FROM (
                 SELECT articles_article.id, articles_article.section_id,
                     articles_article.publish_at, {year} AS year
-                FROM articles_article WHERE {guard or "TRUE"} {where}
+                FROM articles_article WHERE {guard} {where}
                 ORDER BY articles_article.publish_at DESC, articles_article.id DESC LIMIT %s
             ) recent
             CROSS JOIN LATERAL (
@@ -628,8 +626,14 @@ def _pg_candidates(
             ) matched
             ORDER BY recent.publish_at DESC, recent.id DESC LIMIT %s
         """  # noqa: S608
+        params = [*year_params, *guard_params, *where_params, RECENT_WINDOW, *tsquery_params]
+        return sql, [*params, limit]
 
-    params = [*year_params, *where_params, RECENT_WINDOW, *tsquery_params, limit]
+    found = []
+    if probe:
+        found, cells = probed()
+        if cells is not None:
+            return Candidates(found, True, cells, None)
     sampled = None
     if estimate:
         # One statement: the sample, and then either the walk or, when the
@@ -643,31 +647,20 @@ def _pg_candidates(
         # the sample chose (a one-time filter).
         ctes, cte_params, select, select_params = _sample_sql(queryset, parsed, language)
         few = "(SELECT n <= %s FROM estimate)"
-        threshold = -1 if probe or parsed.excluded else GIN_PROBE
-        p_ctes, p_cte_params, p_select, p_select_params = probe_parts((4, 5), guard=few)
+        few_params = [-1 if probe or parsed.excluded else GIN_PROBE]
+        p_ctes, p_cte_params, p_select, p_select_params = probe_parts(
+            (4, 5), guard=few, guard_params=few_params
+        )
+        walked, walked_params = walk(guard=f"NOT {few}", guard_params=few_params)
         statement = f"""
-            {ctes}, {p_ctes}, walked AS ({walk_sql(guard="NOT " + few)})
+            {ctes}, {p_ctes}, walked AS ({walked})
             SELECT 0, id, section_id, year, place, NULL FROM walked
             UNION ALL {select}
             UNION ALL {p_select}
             ORDER BY 1, 5
         """  # noqa: S608
-        # In the order of the placeholders: the sample's CTEs, the probe's
-        # (its guard first), the walk's (its guard after the year's), then
-        # the SELECTs: the probe's page limit and its guard.
-        walk_params = [
-            *year_params,
-            threshold,
-            *where_params,
-            *params[len(year_params) + len(where_params) :],
-        ]
-        rows = _rows(
-            statement,
-            [
-                *cte_params, threshold, *p_cte_params, *walk_params,
-                *select_params, *p_select_params, threshold,
-            ],
-        )  # fmt: skip
+        params = [*cte_params, *p_cte_params, *walked_params, *select_params, *p_select_params]
+        rows = _rows(statement, params)
         sampled = _scaled(rows)
         if any(row[0] == 4 for row in rows):
             found, cells = probe_result(rows, (4, 5))
@@ -675,11 +668,11 @@ def _pg_candidates(
                 return Candidates(found, True, cells, None)
             # The sample was wrong: more than the probe takes. Walk as well.
             probe = True
-            rows = [row[:3] for row in _rows(walk_sql(), params)]
+            rows = [row[:3] for row in _rows(*walk())]
         else:
             rows = [row[1:4] for row in rows if row[0] == 0]
     else:
-        rows = [row[:3] for row in _rows(walk_sql(), params)]
+        rows = [row[:3] for row in _rows(*walk())]
     # Drafts (the API's editors) have no year; every row here is an article.
     newest = [tuple(row) for row in rows]
     if len(newest) >= limit:
