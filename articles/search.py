@@ -539,13 +539,14 @@ def _pg_candidates(
 
     ``probe=False`` goes straight to 2 (the column's statistics say the
     words are common: building the index's bitmap of most of the archive would be
-    wasted); with ``estimate`` the walk's statement also brings the sample's
-    figures (common words match more than are ranked, and their counts are
-    then estimated: one statement, not two). Should the newest articles hold
-    too few matches, and the sample find no more than ``GIN_PROBE`` in the
-    whole archive (common words that seldom go together, such as two names;
-    none excluded), or none at all, the probe is made then: that costs a
-    walk, never the matches."""
+    wasted). With ``estimate`` the walk's statement starts with the sample
+    (common words match more than are ranked, and their counts are then
+    estimated: one statement, not two), and when the sample finds no more
+    than ``GIN_PROBE`` matches in the whole archive (common words that
+    seldom go together, such as two names; none excluded) the same
+    statement makes 1 instead of 2. Should the newest articles hold no
+    match after all, the probe is made then: that costs a walk, never the
+    matches."""
     from articles.models import SearchDocument
 
     table = SearchDocument._meta.db_table
