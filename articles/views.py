@@ -357,11 +357,16 @@ def search_topics(query: str) -> list[dict]:
     slug = slugify(" ".join(parsed.words), allow_unicode=True)
     if not slug:
         return []
-    found = None
-    for kind, model, _ in TOPICS:
-        rows = model.objects.filter(slug=slug).annotate(kind=Value(kind)).order_by()
-        rows = rows.values_list("kind", "pk", "name")
-        found = rows if found is None else found.union(rows, all=True)
+    first, *others = (
+        model.objects.filter(slug=slug)
+        .annotate(kind=Value(kind))
+        .order_by()
+        .values_list("kind", "pk", "name")
+        for kind, model, _ in TOPICS
+    )
+    # In one call: chained, the union failed on Django 6.1 ("ORDER BY not
+    # allowed in subqueries of compound statements").
+    found = first.union(*others, all=True)
     topics = []
     for kind, pk, name in found:
         model, label = next((m, label) for k, m, label in TOPICS if k == kind)
