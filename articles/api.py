@@ -28,6 +28,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from articles import search, services, term_counts
 from articles.filters import (
+    ARTICLE_ORDERINGS,
     ArticleFilter,
     AuthorFilter,
     CategoryFilter,
@@ -326,15 +327,15 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
 
     @property
     def orderings(self):
+        """Each ordering the API names (ARTICLE_ORDERINGS, which also tells
+        a search ranked best first from one in another order), as fields."""
         published = "published_sort" if self._sees_unpublished() else "publish_at"
-        return {
-            "-published_at": (f"-{published}", "-id"),
-            "published_at": (published, "id"),
-            "-updated_at": ("-updated_at", "-id"),
-            "updated_at": ("updated_at", "id"),
-            "headline": ("headline", "id"),
-            "-headline": ("-headline", "-id"),
-        }
+        fields = {"published_at": published, "updated_at": "updated_at", "headline": "headline"}
+        orderings = {}
+        for name in ARTICLE_ORDERINGS:
+            sign = "-" if name.startswith("-") else ""
+            orderings[name] = (f"{sign}{fields[name.lstrip('-')]}", f"{sign}id")
+        return orderings
 
     @property
     def default_ordering(self):

@@ -554,11 +554,10 @@ def _pg_candidates(
     where = f"AND {where}" if where else ""
     tsquery, tsquery_params = _pg_tsquery_sql(parsed, language)
     year, year_params = _year_sql()
-
     # Constant table names and the ORM's own WHERE; values are parameters.
-    # Rows of kind 0: the newest matches (one row of NULLs when none), with
-    # their place (newest first; a number reads faster than a timestamp) and
-    # the probe's size; kind 1: the matches counted per (section, year).
+    # A match's place (newest first) is a number: it reads faster than a
+    # timestamp.
+
     def probe_parts(kinds=(0, 1), guard="TRUE", guard_params=()):
         """The probe's CTEs and SELECT, each with its parameters: rows of
         kind ``kinds[0]``, the newest matches (one row of NULLs when none)
@@ -674,8 +673,8 @@ def _pg_candidates(
             rows = [row[1:4] for row in rows if row[0] == 0]
     else:
         rows = [row[:3] for row in _rows(*walk())]
-    # Drafts (the API's editors) have no year; every row here is an article.
-    newest = [tuple(row) for row in rows]
+    # Every row is an article (a draft of the API's editors has no year).
+    newest = rows
     if len(newest) >= limit:
         return Candidates(newest, True, None, sampled)
     # Fewer matches among the newest articles than wanted. When the window
@@ -1053,10 +1052,8 @@ def _pg_search(results, base, parsed, language, *, section, year) -> None:
         if results.total > len(ids):
             results.ranked = len(ids)
     if results.total and ids:
-        # One array parameter, not a placeholder per id.
-        in_ids = RawSQL("SELECT unnest(%s::bigint[])", [ids])  # noqa: S611
         results.items = _ranked_page(
-            base.filter(pk__in=in_ids),
+            base.with_ids(ids),
             parsed,
             language,
             start=(results.page - 1) * results.per_page,
@@ -1148,11 +1145,7 @@ def ranked_ids(queryset, query: str, *, start: int = 0, count: int = PAGE_SIZE):
         )
         if not found.rows:
             return [], False
-        # One array parameter, not a placeholder per id.
-        in_ids = RawSQL(  # noqa: S611
-            "SELECT unnest(%s::bigint[])", [[pk for pk, _, _ in found.rows]]
-        )
-        matched = queryset.model.objects.filter(pk__in=in_ids)
+        matched = queryset.model.objects.with_ids([pk for pk, _, _ in found.rows])
         ranked = _pg_ranked(matched, parsed, None, snippets=False, matched=True)
         ids = list(ranked.values_list("pk", flat=True)[start : start + count + 1])
     else:

@@ -337,7 +337,7 @@ def search_terms(raw: str) -> list[str]:
 
 # The terms whose own page a search may point to (search_topics), as
 # term_counts names their kinds, with how the link reads.
-TOPICS = (("authors", Author, "by"), ("tags", Tag, "tagged"), ("section", Category, "in"))
+TOPICS = {"authors": (Author, "by"), "tags": (Tag, "tagged"), "section": (Category, "in")}
 TOPIC_MAX_WORDS = 6
 
 
@@ -362,14 +362,14 @@ def search_topics(query: str) -> list[dict]:
         .annotate(kind=Value(kind))
         .order_by()
         .values_list("kind", "pk", "name")
-        for kind, model, _ in TOPICS
+        for kind, (model, _) in TOPICS.items()
     )
     # In one call: chained, the union failed on Django 6.1 ("ORDER BY not
     # allowed in subqueries of compound statements").
     found = first.union(*others, all=True)
     topics = []
     for kind, pk, name in found:
-        model, label = next((m, label) for k, m, label in TOPICS if k == kind)
+        model, label = TOPICS[kind]
         count = term_counts.public_counts(kind, [pk]).get(pk, 0)
         if count:
             url = model(pk=pk, name=name, slug=slug).get_absolute_url()
