@@ -133,37 +133,30 @@ def section_detail(request, slug):
 
 
 def _related(article, limit=RELATED_ITEMS):
-    """Public articles sharing the section or a tag, newest first, in one
-    query (the tags come from for_detail()'s prefetch), and on PostgreSQL one
-    more for the tags' links (ArticleQuerySet.linked_to).
+    """Public articles sharing the section or a tag, newest first (the tags
+    come from for_detail()'s prefetch).
 
-    On PostgreSQL the newest few of each kind are picked apart, each by its
-    own index (article_section_pub_idx; the tag links), and only those are
-    merged: one query that walks "section OR tag" through a join and a
-    DISTINCT sorted every article of the section (16 ms, 53 ms at worst, at
-    100 000 articles; now 4 and 5). Databases that cannot order and slice
-    inside a UNION (SQLite) take the OR through the join, which SQLite
-    serves from its indexes (1.4 ms at 5 000 articles; an EXISTS there made
-    it test every public article, 10 ms).
+    On PostgreSQL one statement picks their ids
+    (ArticleQuerySet.newest_sharing): the newest few of each kind, each by
+    its own index, merged. A query that walked "section OR tag" through a
+    join and a DISTINCT sorted every article of the section (16 ms, 53 ms at
+    worst, at 100 000 articles), and a rare old tag tested one article at a
+    time on a walk of the date index read most of the archive (686 ms at
+    1 000 000 articles for a tag of 29 articles). Other databases (SQLite)
+    take the OR through the join, which SQLite serves from its indexes
+    (1.4 ms at 5 000 articles; an EXISTS there made it test every public
+    article, 10 ms). Then one query for the teasers; without tags, that
+    query alone (the section's newest, article_section_pub_idx).
     """
     newest = ("-publish_at", "-id")
     public = Article.objects.public().exclude(pk=article.pk)
-    chosen = public.filter(section_id=article.section_id)
     tag_ids = [tag.pk for tag in article.tags.all()]
-    if tag_ids:
-        if connection.features.supports_slicing_ordering_in_compound:
-            # The tags' articles through linked_to: when the tags are rare
-            # (and old), from their links; tested one by one on a walk of
-            # the date index, they made the page read most of the archive
-            # (686 ms at 1 000 000 articles for an article whose one tag
-            # has 29 articles).
-            tagged = public.linked_to("tags", tag_ids, shown=limit)
-            tagged = tagged.order_by(*newest).values("pk")[:limit]
-            ids = chosen.order_by(*newest).values("pk")[:limit].union(tagged)
-            chosen = Article.objects.filter(pk__in=ids)
-        else:
-            chosen = public.filter(Q(section_id=article.section_id) | Q(tags__in=tag_ids))
-            chosen = chosen.distinct()
+    if not tag_ids:
+        chosen = public.filter(section_id=article.section_id)
+    elif connection.vendor == "postgresql":
+        chosen = Article.objects.with_ids(public.newest_sharing(article.section_id, tag_ids, limit))
+    else:
+        chosen = public.filter(Q(section_id=article.section_id) | Q(tags__in=tag_ids)).distinct()
     # Their pictures come with the lead photo's (_prefetch_pictures).
     return list(chosen.for_teasers(pictures=False).order_by(*newest)[:limit])
 

@@ -56,8 +56,9 @@ def test_article_outside_a_translation_group_costs_a_fixed_number_of_queries(
     # translates it, 2 authors, 3 tags, 4 related articles (their teaser
     # fields, section, lead photo), 5 renditions of the lead photo and of the
     # related teasers' photos. No hreflang query. On PostgreSQL one more
-    # before 4: the tags' links, counted up to a bound (ArticleQuerySet.
-    # linked_to: the articles of rare tags are read from their links).
+    # before 4: the related articles' ids, the section's and each tag's
+    # newest, picked from their indexes in one statement
+    # (ArticleQuerySet.newest_sharing).
     with django_assert_num_queries(5 + (connection.vendor == "postgresql")):
         response = client.get(article.get_absolute_url())
     html = response.content.decode()

@@ -215,3 +215,24 @@ def test_a_big_terms_walk_is_bounded_from_the_links_date_indexes(monkeypatch):
         stamp = Article.objects.public().order_by("publish_at").last().publish_at
         page = walk.walk_from(stamp).order_by("-publish_at", "-id")[:20]
         assert index in plan(page, ordered=True), relation
+
+
+@postgres_only
+def test_related_articles_are_read_from_the_section_and_tag_date_indexes():
+    """The article page's related articles (ArticleQuerySet.newest_sharing):
+    the section's newest from its date index, each tag's newest from its
+    links' date index, never a sort of a whole section or tag."""
+    build(30)
+    article = Article.objects.public().filter(tags__isnull=False).first()
+    tag_ids = list(article.tags.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        ids = (
+            Article.objects.public()
+            .exclude(pk=article.pk)
+            .newest_sharing(article.section_id, tag_ids, 4)
+        )
+    assert 0 < len(ids) <= 4 and article.pk not in ids
+    (statement,) = captured.captured_queries
+    explained = _explain(statement["sql"], None)
+    assert "article_section_pub_idx" in explained, explained
+    assert "article_tags_by_tag_date_idx" in explained, explained

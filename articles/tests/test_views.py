@@ -285,3 +285,26 @@ def test_related_articles_share_the_section_or_a_tag_newest_first(client):
     related = client.get(article.get_absolute_url()).context["related"]
     expected = [same_tag[0], same_section[0], same_section[1], same_tag[1]]
     assert [a.pk for a in related] == [a.pk for a in expected]
+
+
+def test_related_articles_pass_over_a_tags_newest_articles_that_are_not_public(client):
+    """The tag's articles are read newest first until enough public ones are
+    found: the newest few links belong to articles readers may not see."""
+    import datetime
+
+    from django.utils import timezone
+
+    from articles.tests.factories import hidden_variants, make_tag
+
+    tag = make_tag()
+    elsewhere = make_category(slug="t")
+    now = timezone.now()
+    article = make_article(section=make_category(slug="s"), tags=[tag])
+    older = [
+        make_article(section=elsewhere, tags=[tag], publish_at=now - datetime.timedelta(days=d))
+        for d in (40, 50, 60, 70, 80)
+    ]
+    for hidden in hidden_variants(make_category(slug="u")).values():
+        hidden.tags.add(tag)  # newer than every public one, or undated
+    related = client.get(article.get_absolute_url()).context["related"]
+    assert [a.pk for a in related] == [a.pk for a in older[:4]]
