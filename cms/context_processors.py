@@ -19,14 +19,21 @@ SITE_URL_NAMES = {
 
 def _top_level_sections():
     from articles.models import Category
-    from cms.caching import current_generation
+    from cms.caching import current_generation, local_tier
 
     # Keyed by the public-page generation, which every content save bumps, so
-    # a renamed or added section shows at once; otherwise no query per page.
-    return cache.get_or_set(
-        f"nav-sections:{current_generation()}",
-        lambda: list(Category.objects.filter(parent__isnull=True)),
-        NAV_CACHE_SECONDS,
+    # a renamed or added section shows at once; otherwise no query per page,
+    # and no round trip to the shared cache while this worker knows the
+    # generation (LocalTier.remembered).
+    generation = current_generation()
+    return local_tier.remembered(
+        "nav-sections",
+        generation,
+        lambda: cache.get_or_set(
+            f"nav-sections:{generation}",
+            lambda: list(Category.objects.filter(parent__isnull=True)),
+            NAV_CACHE_SECONDS,
+        ),
     )
 
 

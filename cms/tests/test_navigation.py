@@ -17,6 +17,49 @@ def test_navigation_is_read_once_per_content_generation(django_assert_num_querie
     assert [s.name for s in first] == [s.name for s in second] == ["Opinion"]
 
 
+def test_navigation_costs_no_round_trip_while_this_worker_knows_the_generation(
+    settings, monkeypatch
+):
+    from django.core.cache import cache
+
+    from cms import caching
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    make_category(name="Opinion", slug="opinion")
+    assert [s.name for s in _top_level_sections()] == ["Opinion"]
+    trips = []
+    for name in ("get", "get_many", "get_or_set"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            cache,
+            name,
+            lambda *a, _real=real, _name=name, **k: trips.append(_name) or _real(*a, **k),
+        )
+    assert [s.name for s in _top_level_sections()] == ["Opinion"]
+    assert trips == []
+    # Another worker saved a section: the shared counter moved on. Once this
+    # worker reads the new generation, it reads the navigation again.
+    make_category(name="Business", slug="business", position=0)
+    cache.incr(caching.GENERATION_KEY)
+    caching.local_tier.read_at = -1e9  # the generation it knows is no longer trusted
+    assert [s.name for s in _top_level_sections()] == ["Business", "Opinion"]
+    assert "get_or_set" in trips
+
+
+def test_without_the_local_tier_the_navigation_is_read_from_the_shared_cache(
+    settings, django_assert_num_queries
+):
+    from cms import caching
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
+    make_category(name="Opinion", slug="opinion")
+    current_generation()
+    with django_assert_num_queries(1):  # then the shared cache's copy
+        _top_level_sections()
+        _top_level_sections()
+    assert caching.local_tier._values == {}
+
+
 def test_a_renamed_section_shows_at_once(client, django_capture_on_commit_callbacks):
     section = make_category(name="Opinion", slug="opinion")
     assert ">Opinion<" in client.get("/opinion/").content.decode()
