@@ -275,8 +275,11 @@ class ArticleViewSet(ShapedViewSetMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        queryset = visible_articles(self.request.user).for_api()
-        if self.action == "list" and "body" not in (self.requested_fields() or ()):
+        fields = self.requested_fields()
+        queryset = visible_articles(self.request.user).for_api(
+            expand=self.requested_expand(), fields=fields
+        )
+        if self.action == "list" and "body" not in (fields or ()):
             # Bodies are the bulk of a row; lists leave them out.
             queryset = queryset.defer("body")
         if self._sees_unpublished():

@@ -581,21 +581,42 @@ class ArticleQuerySet(models.QuerySet):
         nearest = nearest_link_past(*linked[:2], stamp, pk, older=older)
         return self.filter(**{f"{field}__lte" if older else f"{field}__gte": nearest})
 
-    def for_api(self):
-        """What the API shows with every relation expanded, in a constant
-        number of queries: the row with section (and its parents) and lead
-        photo, then authors with their photos, those photos' renditions, tags,
-        categories (with parents) and the lead photo's renditions."""
-        return self.select_related("section__parent__parent", "lead_media").prefetch_related(
-            Prefetch(
-                "article_authors",
-                queryset=ArticleAuthor.objects.select_related("author__photo").order_by("position"),
-            ),
-            "article_authors__author__photo__renditions",
-            "tags",
-            Prefetch("categories", queryset=Category.objects.select_related("parent__parent")),
-            "lead_media__renditions",
-        )
+    def for_api(self, *, expand=None, fields=None):
+        """What the API shows, in a constant number of queries: the row with
+        its section and lead photo, then the authors (in byline order), tags
+        and categories. ``expand`` (the names of ``expand=``; None: every
+        one) adds what the full forms read: the section's and categories'
+        parents (their ``path``), the authors' photos and the lead photo's
+        renditions. ``fields`` (``fields=``; None: every field) leaves out
+        the relations the response does not show. A default list (compact,
+        every field) so reads no renditions and no parents.
+
+        The authors' photos are shown compact even in the authors' full form
+        (a nested object is never expanded further), so their renditions are
+        never read."""
+
+        def shown(*names):
+            return fields is None or any(name in fields for name in names)
+
+        def expanded(name):
+            return shown(name) and (expand is None or name in expand)
+
+        related = ["section__parent__parent" if expanded("section") else "section", "lead_media"]
+        lookups = []
+        if shown("authors", "byline"):
+            author = "author__photo" if expanded("authors") else "author"
+            links = ArticleAuthor.objects.select_related(author).order_by("position")
+            lookups.append(Prefetch("article_authors", queryset=links))
+        if shown("tags"):
+            lookups.append("tags")
+        if shown("categories"):
+            categories = Category.objects.all()
+            if expanded("categories"):
+                categories = categories.select_related("parent__parent")
+            lookups.append(Prefetch("categories", queryset=categories))
+        if expanded("lead_media"):
+            lookups.append("lead_media__renditions")
+        return self.select_related(*related).prefetch_related(*lookups)
 
     def with_ids(self, ids: list[int]):
         """The articles whose ids are ``ids``: one array parameter, not a

@@ -295,8 +295,8 @@ def test_expanded_list_of_50_stays_within_8_queries(django_assert_max_num_querie
     client = APIClient()
     _warm_next_change()
     # 1 articles with section, its parents and lead photo; 2 article authors
-    # with authors and photos; 3 those photos' renditions; 4 tags;
-    # 5 categories with parents; 6 lead photos' renditions.
+    # with authors and photos (compact: no renditions); 3 tags;
+    # 4 categories with parents; 5 lead photos' renditions.
     with django_assert_max_num_queries(8):
         response = client.get(
             "/api/v1/articles/",
@@ -305,6 +305,55 @@ def test_expanded_list_of_50_stays_within_8_queries(django_assert_max_num_querie
     results = response.json()["results"]
     assert len(results) == count
     assert len(results[0]["authors"]) == 4 and results[0]["authors"][0]["photo"] is not None
+
+
+def test_a_list_reads_only_what_its_shape_shows(django_assert_num_queries):
+    """for_api(expand=, fields=): compact relations read no parents and no
+    renditions; fields= leaves out the relations it does not name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from media_assets.renditions import generate_standard_renditions
+
+    section = make_category(parent=make_category(parent=make_category()))
+    photo = make_media(with_file=True)
+    generate_standard_renditions(photo, specs=["card"], formats=["JPEG"])
+    for _ in range(3):
+        make_article(
+            section=section,
+            lead_media=photo,
+            authors=[make_author(photo=photo)],
+            tags=[make_tag()],
+            categories=[make_category(parent=section)],
+        )
+    client = APIClient()
+    _warm_next_change()
+    # 1 articles with section and lead photo; 2 authors; 3 tags; 4 categories.
+    with CaptureQueriesContext(connection) as compact:
+        results = client.get("/api/v1/articles/").json()["results"]
+    assert len(compact.captured_queries) == 4
+    sql = " ".join(q["sql"] for q in compact.captured_queries)
+    assert "media_assets_rendition" not in sql
+    # The article's section joined once, no parents (theirs or the categories').
+    assert sql.count('JOIN "articles_category"') == 1, sql
+    assert results[0]["lead_media"]["file_url"] and results[0]["authors"][0]["name"]
+    # Expanded, the same articles with what the full forms read.
+    expanded = client.get(
+        "/api/v1/articles/", {"expand": "lead_media,authors,section,categories"}
+    ).json()["results"]
+    assert expanded[0]["section"]["path"] == section.path
+    assert expanded[0]["categories"][0]["path"] == section.path + "/" + (
+        expanded[0]["categories"][0]["slug"]
+    )
+    assert expanded[0]["lead_media"]["renditions"][0]["url"]
+    assert expanded[0]["authors"][0]["photo"]["file_url"]
+    # Only the fields named: the row alone.
+    with django_assert_num_queries(1):
+        rows = client.get("/api/v1/articles/", {"fields": "id,headline"}).json()["results"]
+    assert set(rows[0]) == {"id", "headline"}
+    with django_assert_num_queries(2):  # the row and the authors, for the byline
+        rows = client.get("/api/v1/articles/", {"fields": "id,byline"}).json()["results"]
+    assert rows[0]["byline"]
 
 
 # --- caching headers ------------------------------------------------------------------------
