@@ -213,7 +213,10 @@ class Rendition(models.Model):
     class Meta:
         verbose_name = "rendition"
         verbose_name_plural = "renditions"
-        ordering = ["asset", "spec", "format"]
+        # By the asset's id, not the asset (its own ordering, by date, which
+        # joined media_assets_mediaasset to every prefetch of renditions):
+        # the order of the unique constraint's index.
+        ordering = ["asset_id", "spec", "format"]
         constraints = [
             # One file per asset, spec and format: get_or_create against this
             # makes concurrent first requests harmless.
