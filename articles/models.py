@@ -96,19 +96,42 @@ class Category(models.Model):
             node = node.parent
         return "/".join(reversed(parts))
 
-    def descendant_ids(self) -> list[int]:
-        """This category's id and those of every category below it.
-
-        One query per level; the tree is shallow (sections and sub-sections).
-        """
+    def descendant_ids(self, categories=None) -> list[int]:
+        """This category's id and those of every category below it: from
+        ``categories`` (every category, such as ``category_tree()``) when
+        given, else one query per level; the tree is shallow (sections and
+        sub-sections)."""
         ids, frontier = [self.pk], [self.pk]
         while frontier:
-            frontier = list(
-                Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            )
-            frontier = [pk for pk in frontier if pk not in ids]
+            if categories is None:
+                below = Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            else:
+                below = [c.pk for c in categories if c.parent_id in frontier]
+            frontier = [pk for pk in below if pk not in ids]
             ids.extend(frontier)
         return ids
+
+
+def category_tree() -> list[Category]:
+    """Every category in navigation order, each with its parent attached (no
+    query to read ``parent``): one query per content generation, shared by
+    the workers (``cms.caching.per_generation``). A news site has tens of
+    sections, not thousands; the section page read its section, its
+    children and each level below in four queries."""
+    from cms.caching import per_generation
+
+    def read():
+        categories = list(Category.objects.all())
+        by_id = {category.pk: category for category in categories}
+        for category in categories:
+            if category.parent_id is not None:
+                category.parent = by_id[category.parent_id]
+        return categories
+
+    return per_generation("category-tree", read, CATEGORY_TREE_SECONDS)
+
+
+CATEGORY_TREE_SECONDS = 3600
 
 
 class Author(models.Model):
@@ -386,9 +409,10 @@ class ArticleQuerySet(models.QuerySet):
             queryset = queryset.prefetch_related("lead_media__renditions")
         return queryset
 
-    def in_sections(self, category: Category):
-        """Articles whose primary section is ``category`` or one below it."""
-        return self.filter(section_id__in=category.descendant_ids())
+    def in_sections(self, category: Category, categories=None):
+        """Articles whose primary section is ``category`` or one below it
+        (``categories``: as for ``Category.descendant_ids``)."""
+        return self.filter(section_id__in=category.descendant_ids(categories))
 
     def linked_to(self, relation: str, terms, *, shown: int = 20):
         """The articles linked to ``terms`` through ``relation`` ("tags" or

@@ -28,6 +28,7 @@ from articles.models import (
     Author,
     Category,
     Tag,
+    category_tree,
     listing_prefetches,
     teaser_renditions,
 )
@@ -84,7 +85,7 @@ def _legacy_query_redirect(view):
 def home(request):
     """The lead story, then the latest articles of each top-level section
     (sub-sections included)."""
-    categories = list(Category.objects.all())
+    categories = category_tree()
     # Rows only; the teasers' authors and pictures are prefetched once below
     # for the lead and every block together.
     public = Article.objects.public().select_related("section", "lead_media")
@@ -112,12 +113,18 @@ def home(request):
 @require_safe
 @cache_public_page
 def section_detail(request, slug):
-    section = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
-    children = list(section.children.all())
+    # The section, its parents and children from the tree kept per content
+    # generation: no query for them (category_tree).
+    categories = category_tree()
+    section = next((c for c in categories if c.slug == slug), None)
+    if section is None:
+        raise Http404("No such section.")
+    children = [c for c in categories if c.parent_id == section.pk]
     articles = Article.objects.public()
-    # Without sub-sections the section is the only one to list: in_sections()
-    # would spend a query finding that out again.
-    articles = articles.in_sections(section) if children else articles.filter(section=section)
+    if children:
+        articles = articles.in_sections(section, categories)
+    else:
+        articles = articles.filter(section=section)
     page = _listing_page(request, articles)
     return render(
         request,

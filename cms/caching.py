@@ -187,6 +187,19 @@ def current_generation() -> int:
     return generation
 
 
+def per_generation(key: str, compute, seconds: int):
+    """``compute()``, kept for the current content generation (every content
+    save starts a new one): in the shared cache under ``key`` and the
+    generation, and in this worker while it knows that generation
+    (``LocalTier.remembered``). For small values that change only with the
+    content and are read on every page: the section navigation, the
+    category tree."""
+    generation = current_generation()
+    return local_tier.remembered(
+        key, generation, lambda: cache.get_or_set(f"{key}:{generation}", compute, seconds)
+    )
+
+
 def bump_generation() -> None:
     """Invalidate every cached public page (call after the commit)."""
     try:

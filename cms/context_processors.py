@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from articles.urlbuild import build_url
@@ -19,21 +18,16 @@ SITE_URL_NAMES = {
 
 def _top_level_sections():
     from articles.models import Category
-    from cms.caching import current_generation, local_tier
+    from cms.caching import per_generation
 
-    # Keyed by the public-page generation, which every content save bumps, so
+    # Kept for the public-page generation, which every content save bumps, so
     # a renamed or added section shows at once; otherwise no query per page,
     # and no round trip to the shared cache while this worker knows the
-    # generation (LocalTier.remembered).
-    generation = current_generation()
-    return local_tier.remembered(
+    # generation.
+    return per_generation(
         "nav-sections",
-        generation,
-        lambda: cache.get_or_set(
-            f"nav-sections:{generation}",
-            lambda: list(Category.objects.filter(parent__isnull=True)),
-            NAV_CACHE_SECONDS,
-        ),
+        lambda: list(Category.objects.filter(parent__isnull=True)),
+        NAV_CACHE_SECONDS,
     )
 
 

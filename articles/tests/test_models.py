@@ -105,6 +105,13 @@ def test_category_tree_path_and_descendants():
     assert grandchild.path == "middle-east/gulf/gulf-oil"
     assert sorted(top.descendant_ids()) == sorted([top.pk, child.pk, grandchild.pk])
     assert other.descendant_ids() == [other.pk]
+    # The same from the kept tree, which carries each category's parent.
+    from articles.models import category_tree
+
+    tree = category_tree()
+    assert sorted(top.descendant_ids(tree)) == sorted(top.descendant_ids())
+    assert child.descendant_ids(tree) == [child.pk, grandchild.pk]
+    assert next(c for c in tree if c.pk == grandchild.pk).path == "middle-east/gulf/gulf-oil"
 
 
 def test_category_cannot_be_its_own_ancestor():

@@ -15,6 +15,7 @@ def _warm():
     looked up (3 queries) once per cache generation and shared by every page;
     warming it lets each budget count the page's own queries. The lookup's own
     cost is budgeted in articles/tests/test_caching.py."""
+    from articles.models import category_tree
     from cms.caching import current_generation, next_change_at
     from cms.context_processors import _top_level_sections
 
@@ -22,6 +23,7 @@ def _warm():
     # Likewise the section navigation (1 query per generation; see
     # cms/tests/test_navigation.py).
     _top_level_sections()
+    category_tree()  # and the category tree (the section and home pages)
 
 
 def _rich_articles(section, count, *, per_article=6):

@@ -94,3 +94,43 @@ def test_the_layout_links_follow_the_script_prefix(rf):
         set_script_prefix("/")
     assert urls["rss"].startswith("/news/") and urls["home"] == "/news/"
     assert site(rf.get("/"))["SITE_URLS"]["home"] == "/"
+
+
+def test_a_section_page_reads_no_category_once_the_tree_is_kept(client, django_assert_num_queries):
+    from articles.models import category_tree
+    from articles.tests.factories import make_article
+    from cms.caching import next_change_at
+
+    top = make_category(name="Middle East", slug="middle-east")
+    gulf = make_category(name="Gulf", slug="gulf", parent=top)
+    make_category(name="Gulf oil", slug="gulf-oil", parent=gulf)
+    story = make_article(section=gulf)
+    next_change_at(current_generation())
+    _top_level_sections()
+    category_tree()
+    # The page of articles alone (without photos, no renditions): the
+    # section, its parent, its children and those below come from the kept
+    # tree.
+    with django_assert_num_queries(1) as captured:
+        html = client.get("/gulf/").content.decode()
+    assert not any('FROM "articles_category"' in q["sql"] for q in captured.captured_queries)
+    assert story.headline in html and "Middle East" in html and "Gulf oil" in html
+    with django_assert_num_queries(1):
+        assert story.headline in client.get("/middle-east/").content.decode()
+    assert client.get("/no-such-section/").status_code == 404
+
+
+def test_a_new_sub_section_shows_at_once(client, django_capture_on_commit_callbacks):
+    from articles.tests.factories import make_article
+
+    top = make_category(name="Middle East", slug="middle-east")
+    assert client.get("/middle-east/").status_code == 200
+    assert client.get("/levant/").status_code == 404
+    # Every content save starts a new generation of the tree.
+    with django_capture_on_commit_callbacks(execute=True):
+        levant = make_category(name="Levant", slug="levant", parent=top)
+    with django_capture_on_commit_callbacks(execute=True):
+        story = make_article(section=levant)
+    assert story.headline in client.get("/levant/").content.decode()
+    html = client.get("/middle-east/").content.decode()
+    assert story.headline in html and ">Levant<" in html
