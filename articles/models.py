@@ -97,19 +97,21 @@ class Category(models.Model):
         return "/".join(reversed(parts))
 
     def descendant_ids(self, categories=None) -> list[int]:
-        """This category's id and those of every category below it: from
-        ``categories`` (every category, such as ``category_tree()``) when
-        given, else one query per level; the tree is shallow (sections and
-        sub-sections)."""
+        """This category's id and those of every category below it, from
+        ``categories`` (every category), by default the tree kept per content
+        generation (``category_tree``): no query. The section pages, the
+        API's and the search's section filters and the section feeds read it;
+        each level below once cost a query."""
+        if categories is None:
+            categories = category_tree()
         ids, frontier = [self.pk], [self.pk]
         while frontier:
-            if categories is None:
-                below = Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            else:
-                below = [c.pk for c in categories if c.parent_id in frontier]
-            frontier = [pk for pk in below if pk not in ids]
+            frontier = [c.pk for c in categories if c.parent_id in frontier and c.pk not in ids]
             ids.extend(frontier)
         return ids
+
+
+CATEGORY_TREE_SECONDS = 3600
 
 
 def category_tree() -> list[Category]:
@@ -129,9 +131,6 @@ def category_tree() -> list[Category]:
         return categories
 
     return per_generation("category-tree", read, CATEGORY_TREE_SECONDS)
-
-
-CATEGORY_TREE_SECONDS = 3600
 
 
 class Author(models.Model):
@@ -409,10 +408,9 @@ class ArticleQuerySet(models.QuerySet):
             queryset = queryset.prefetch_related("lead_media__renditions")
         return queryset
 
-    def in_sections(self, category: Category, categories=None):
-        """Articles whose primary section is ``category`` or one below it
-        (``categories``: as for ``Category.descendant_ids``)."""
-        return self.filter(section_id__in=category.descendant_ids(categories))
+    def in_sections(self, category: Category):
+        """Articles whose primary section is ``category`` or one below it."""
+        return self.filter(section_id__in=category.descendant_ids())
 
     def linked_to(self, relation: str, terms, *, shown: int = 20):
         """The articles linked to ``terms`` through ``relation`` ("tags" or

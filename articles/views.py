@@ -120,12 +120,7 @@ def section_detail(request, slug):
     if section is None:
         raise Http404("No such section.")
     children = [c for c in categories if c.parent_id == section.pk]
-    articles = Article.objects.public()
-    if children:
-        articles = articles.in_sections(section, categories)
-    else:
-        articles = articles.filter(section=section)
-    page = _listing_page(request, articles)
+    page = _listing_page(request, Article.objects.public().in_sections(section))
     return render(
         request,
         "articles/category_detail.html",

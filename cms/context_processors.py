@@ -3,7 +3,6 @@ from django.utils.functional import SimpleLazyObject
 
 from articles.urlbuild import build_url
 
-NAV_CACHE_SECONDS = 3600
 # The addresses every page's layout links to (templates/base.html), by the
 # name templates use: {{ SITE_URLS.rss }}.
 SITE_URL_NAMES = {
@@ -17,18 +16,13 @@ SITE_URL_NAMES = {
 
 
 def _top_level_sections():
-    from articles.models import Category
-    from cms.caching import per_generation
+    from articles.models import category_tree
 
-    # Kept for the public-page generation, which every content save bumps, so
-    # a renamed or added section shows at once; otherwise no query per page,
-    # and no round trip to the shared cache while this worker knows the
-    # generation.
-    return per_generation(
-        "nav-sections",
-        lambda: list(Category.objects.filter(parent__isnull=True)),
-        NAV_CACHE_SECONDS,
-    )
+    # From the category tree kept per content generation, which every content
+    # save starts anew, so a renamed or added section shows at once;
+    # otherwise no query per page, and no round trip to the shared cache
+    # while this worker knows the generation.
+    return [category for category in category_tree() if category.parent_id is None]
 
 
 def site(request):
