@@ -668,13 +668,12 @@ def _pg_candidates(
                 return Candidates(found, True, cells, None)
             # The sample was wrong: more than the probe takes. Walk as well.
             probe = True
-            rows = [row[:3] for row in _rows(*walk())]
+            newest = [row[:3] for row in _rows(*walk())]
         else:
-            rows = [row[1:4] for row in rows if row[0] == 0]
+            newest = [row[1:4] for row in rows if row[0] == 0]
     else:
-        rows = [row[:3] for row in _rows(*walk())]
+        newest = [row[:3] for row in _rows(*walk())]
     # Every row is an article (a draft of the API's editors has no year).
-    newest = rows
     if len(newest) >= limit:
         return Candidates(newest, True, None, sampled)
     # Fewer matches among the newest articles than wanted. When the window
