@@ -44,8 +44,14 @@ class Category(models.Model):
     """A section (top level, shown in the navigation) or a sub-section."""
 
     name = models.CharField("name", max_length=120)
+    # The unique constraint's index serves every lookup by slug (Django's own
+    # index on a SlugField, and its LIKE twin, would be two more copies).
     slug = models.SlugField(
-        "slug", max_length=120, allow_unicode=True, validators=[validate_section_slug]
+        "slug",
+        max_length=120,
+        allow_unicode=True,
+        validators=[validate_section_slug],
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self",
@@ -135,7 +141,9 @@ def category_tree() -> list[Category]:
 
 class Author(models.Model):
     name = models.CharField("name", max_length=200)
-    slug = models.SlugField("slug", max_length=200, allow_unicode=True)
+    # The unique constraint's index serves every lookup by slug (Django's own
+    # index on a SlugField, and its LIKE twin, would be two more copies).
+    slug = models.SlugField("slug", max_length=200, allow_unicode=True, db_index=False)
     bio = models.TextField("biography", blank=True)
     photo = models.ForeignKey(
         MediaAsset,
@@ -172,7 +180,9 @@ class Author(models.Model):
 
 class Tag(models.Model):
     name = models.CharField("name", max_length=120)
-    slug = models.SlugField("slug", max_length=120, allow_unicode=True)
+    # The unique constraint's index serves every lookup by slug (Django's own
+    # index on a SlugField, and its LIKE twin, would be two more copies).
+    slug = models.SlugField("slug", max_length=120, allow_unicode=True, db_index=False)
 
     class Meta:
         verbose_name = "tag"
@@ -662,10 +672,13 @@ class Article(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     headline = models.CharField("headline", max_length=300)
+    # Indexed by article_slug_idx (Meta.indexes), not by Django's own index
+    # on a SlugField and its LIKE twin, which were two more copies.
     slug = models.SlugField(
         "slug",
         max_length=200,
         allow_unicode=True,
+        db_index=False,
         help_text="The last part of the address; changing it keeps the old address working.",
     )
     dek = models.TextField("dek", blank=True, help_text="The standfirst under the headline.")
@@ -679,18 +692,24 @@ class Article(models.Model):
     authors = models.ManyToManyField(
         Author, verbose_name="authors", through="ArticleAuthor", related_name="articles", blank=True
     )
+    # article_section_pub_idx, which starts with the section, serves every
+    # lookup by section (section pages, feeds, the API's ?section=, the
+    # PROTECT check on deleting a section): no index of its own.
     section = models.ForeignKey(
         Category,
         verbose_name="section",
         on_delete=models.PROTECT,
         related_name="section_articles",
         help_text="The primary section; it decides the address and the navigation.",
+        db_index=False,
     )
     categories = models.ManyToManyField(
         Category, verbose_name="further categories", related_name="articles", blank=True
     )
     tags = models.ManyToManyField(Tag, verbose_name="tags", related_name="articles", blank=True)
     language = models.CharField("language", max_length=8, choices=LANGUAGES, default="en")
+    # Indexed (Django's index on a foreign key): an article's language
+    # versions (hreflang links; has_translations on the article page).
     translation_of = models.ForeignKey(
         "self",
         verbose_name="translation of",
@@ -699,6 +718,8 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="translations",
     )
+    # Indexed (Django's index on a foreign key): a photo's uses (its admin
+    # page, the media API's usage counts) and the PROTECT check on deleting it.
     lead_media = models.ForeignKey(
         MediaAsset,
         verbose_name="lead photo",
@@ -726,6 +747,8 @@ class Article(models.Model):
     first_published_at = models.DateTimeField("first published at", null=True, blank=True)
     created_at = models.DateTimeField("created at", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("updated at", auto_now=True)
+    # created_by and updated_by are indexed (Django's index on a foreign key):
+    # deleting a user sets them to NULL on that user's articles only.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="created by",
@@ -943,8 +966,15 @@ class Article(models.Model):
 class ArticleAuthor(models.Model):
     """An author on an article, in byline order."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_authors")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="article_links")
+    # No index of their own: article_author_unique (article, author) serves
+    # an article's authors (and the CASCADE), article_author_by_author_idx
+    # (author, article) an author's articles (and the PROTECT check).
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="article_authors", db_index=False
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="article_links", db_index=False
+    )
     position = models.PositiveSmallIntegerField("position", default=0)
 
     class Meta:
@@ -952,6 +982,8 @@ class ArticleAuthor(models.Model):
         verbose_name_plural = "article authors"
         ordering = ["position", "id"]
         constraints = [
+            # An author once per article; its index serves an article's
+            # authors (the bylines' prefetch) and the CASCADE.
             models.UniqueConstraint(fields=["article", "author"], name="article_author_unique"),
         ]
         indexes = [
@@ -1024,7 +1056,11 @@ class BodyFigure(models.Model):
     articles). The Media ID is a number, not a foreign key: a body may name
     a photo that does not exist (yet)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_figures")
+    # body_figure_unique (article, media_id) serves an article's figures:
+    # no index of its own.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="body_figures", db_index=False
+    )
     media_id = models.BigIntegerField("Media ID")
 
     class Meta:

@@ -199,8 +199,14 @@ class MediaAsset(models.Model):
 
 
 class Rendition(models.Model):
+    # rendition_unique_asset_spec_format, which starts with the asset, serves
+    # an asset's renditions and the CASCADE: no index of its own.
     asset = models.ForeignKey(
-        MediaAsset, verbose_name="asset", on_delete=models.CASCADE, related_name="renditions"
+        MediaAsset,
+        verbose_name="asset",
+        on_delete=models.CASCADE,
+        related_name="renditions",
+        db_index=False,
     )
     spec = models.CharField("spec", max_length=40)
     format = models.CharField("format", max_length=10)
