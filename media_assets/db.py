@@ -1,6 +1,8 @@
 """Database helpers for this app's request paths, and for the apps that
 build on it (imports run articles -> media_assets, never back)."""
 
+import sys
+
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
@@ -33,12 +35,23 @@ class StatementLimits:
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             self.atomic = transaction.atomic()
             self.atomic.__enter__()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true),"
-                    " set_config('enable_seqscan', %s, true)",
-                    [f"{self.timeout_ms}ms", "on" if self.seqscan else "off"],
-                )
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true),"
+                        " set_config('enable_seqscan', %s, true)",
+                        [f"{self.timeout_ms}ms", "on" if self.seqscan else "off"],
+                    )
+            except BaseException:
+                # A failed __enter__ gets no __exit__: the transaction is
+                # closed here. Left open, it kept the thread "in a
+                # transaction" for good, and Django, which does not drop a
+                # connection inside one, served every later request of that
+                # thread from the dead connection of a restarted database
+                # ("the connection is closed", 503s until the worker ended).
+                atomic, self.atomic = self.atomic, None
+                atomic.__exit__(*sys.exc_info())
+                raise
         return self
 
     def __exit__(self, *exc_info):
