@@ -70,5 +70,25 @@ load --fault redis-stop --json "$OUT/redis-stop.json" \
   --redis-stop-cmd "redis-cli -p $REDIS_PORT_OPS shutdown nosave" \
   --redis-start-cmd "redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT_OPS --save '' --appendonly no --dir $work --logfile $work/redis.log" \
   || status=1
-[ "$status" = 0 ] || { tail -n 30 "$work/serve.log"; }
+if [ "$status" != 0 ]; then
+  # What the server logged, counted by message: its JSON lines would be
+  # filtered out of CI's output, and the last 30 say little about a minute.
+  .venv/bin/python - "$work/serve.log" <<'PY'
+import collections, json, sys
+seen = collections.Counter()
+first = {}
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        continue
+    if entry.get("level") in ("WARNING", "ERROR", "CRITICAL"):
+        key = f'{entry.get("logger")}: {str(entry.get("message", ""))[:160]}'
+        seen[key] += 1
+        first.setdefault(key, entry.get("time", "")[11:19])
+print("server log, warnings and errors by message (count, first seen):")
+for key, count in seen.most_common(15):
+    print(f"  {count:6d}  {first[key]}  {key}")
+PY
+fi
 exit "$status"
